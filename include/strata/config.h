@@ -1,0 +1,56 @@
+// Settings and where they come from (DESIGN §1). For every setting, first found wins:
+//   1. command-line options (--url, --dir, --config)
+//   2. environment: STRATA_URL, then DATABASE_URI, then DATABASE_URL (url only)
+//   3. the config file: --config / STRATA_CONFIG, else ./strata.toml when present
+//   4. defaults: url sqlite:strata.db, dir migrations
+// Relative `dir` and sqlite paths from the config file are taken relative to the current folder,
+// as Alembic does with alembic.ini's script_location.
+#ifndef STRATA_CONFIG_H_
+#define STRATA_CONFIG_H_
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/status.h"
+
+namespace strata {
+
+struct Settings {
+  std::string url = "sqlite:strata.db";
+  std::string url_source = "default";  // "--url", "STRATA_URL", "strata.toml", ... for messages
+  std::string dir = "migrations";
+  std::string config_file;  // the file read, or empty
+  std::string version_table = "alembic_version";
+  std::string version_schema;
+  std::chrono::seconds lock_timeout{60};
+  std::chrono::milliseconds statement_lock_timeout{0};
+  int retries = 0;
+  std::string backup_dir;
+  int backup_keep_days = 0;
+  std::vector<std::string> lint_allow;  // [lint] allow = [...]
+};
+
+struct SettingsOverrides {
+  std::optional<std::string> url;
+  std::optional<std::string> dir;
+  std::optional<std::string> config;
+};
+
+// `env` returns the value of an environment variable or nullopt (injected for tests).
+using EnvLookup = std::optional<std::string> (*)(const char* name);
+std::optional<std::string> ProcessEnv(const char* name);
+
+// kInvalidScripts (exit 3) for an unreadable or malformed config file, an unknown key or a value
+// of the wrong type, naming file:line and the key. A --config/STRATA_CONFIG file that does not
+// exist is an error; a missing ./strata.toml is not.
+Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env = ProcessEnv);
+
+// The commented strata.toml that `init` writes.
+std::string DefaultConfigFileText(const std::string& dir);
+
+}  // namespace strata
+
+#endif  // STRATA_CONFIG_H_

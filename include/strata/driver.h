@@ -1,0 +1,122 @@
+// Driver: strata's one boundary to a database. A SQLite driver over sqlite3 and a PostgreSQL
+// driver over libpq implement it; the runtime (src/runtime) knows only this interface.
+//
+// A Driver owns one connection. It is not thread-safe, except Interrupt(), which may be called
+// from any thread while another method runs (Ctrl-C handling).
+//
+// Tables (DESIGN §5), created by EnsureTables():
+//   <version_table>(version_num VARCHAR(32) NOT NULL, CONSTRAINT <version_table>_pkc PRIMARY
+//     KEY (version_num))  -- exactly Alembic's layout; one row per current head
+//   strata_log(id, revision, direction, status, checksum, started_at, duration_ms, applied_by,
+//     strata_version, error)  -- one row per applied step
+#ifndef STRATA_DRIVER_H_
+#define STRATA_DRIVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/plan.h"
+#include "strata/status.h"
+#include "strata/url.h"
+
+namespace strata {
+
+struct DriverOptions {
+  std::string version_table = "alembic_version";
+  std::string version_schema;  // PostgreSQL only; empty = search_path
+  std::chrono::seconds lock_timeout{60};
+  // PostgreSQL `lock_timeout` for each statement; 0 = unset.
+  std::chrono::milliseconds statement_lock_timeout{0};
+  int retries = 0;
+  // Called with a progress line while waiting (for a lock, before a retry). May be empty.
+  std::function<void(const std::string&)> on_wait;
+};
+
+// One row of strata_log.
+struct LogEntry {
+  int64_t id = 0;
+  std::string revision;
+  std::string direction;  // "upgrade" | "downgrade" | "stamp"
+  std::string status;     // "done" | "failed"
+  std::string checksum;
+  std::string started_at;  // ISO-8601 UTC, "2026-02-09T10:21:33Z"
+  int64_t duration_ms = 0;
+  std::string applied_by;
+  std::string strata_version;
+  std::string error;
+};
+
+// What the runtime asks a driver to do for one step.
+struct StepRun {
+  const Step* step = nullptr;
+  std::string checksum;  // SectionChecksum of the section run
+  std::string applied_by;
+  std::string strata_version;
+  // When true, the driver first checks, inside the step's transaction, that the version table
+  // still holds step->heads_before, and returns StepOutcome::kStale without running anything when
+  // it does not (another process migrated in between). Used when the lock does not span the run.
+  bool check_heads = false;
+};
+
+enum class StepOutcome { kApplied, kStale };
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+
+  // "sqlite" or "postgresql".
+  virtual const char* dialect() const = 0;
+
+  // True when AcquireLock holds a lock for the whole run (PostgreSQL's session advisory lock).
+  // False when the driver serialises work per step instead (SQLite: BEGIN IMMEDIATE per step),
+  // in which case the runtime sets StepRun::check_heads.
+  virtual bool lock_spans_run() const = 0;
+
+  // Takes the migration lock, waiting up to options.lock_timeout (kLockTimeout after that,
+  // naming the holder where known). Released by ReleaseLock or when the driver is destroyed.
+  virtual Status AcquireLock() = 0;
+  virtual Status ReleaseLock() = 0;
+
+  // Creates the version table and strata_log when missing. Idempotent.
+  virtual Status EnsureTables() = 0;
+
+  // The version table's rows, sorted. Empty (not an error) when the table does not exist.
+  virtual Result<std::vector<std::string>> ReadVersions() = 0;
+
+  // Runs one step: the section's SQL, the step's version changes and a strata_log row.
+  // Transactional revisions do all of it in one transaction: on failure everything is rolled
+  // back and kMigrationFailed is returned with the database's message, the revision id and the
+  // file:line of the failing statement. Non-transactional revisions run statement by statement
+  // in autocommit; on failure a strata_log row with status "failed" is left behind and
+  // kNeedsPerson is returned naming the statement that failed.
+  virtual Result<StepOutcome> ApplyStep(const StepRun& run) = 0;
+
+  // Applies version changes without running SQL, logging one "stamp" row per changed revision.
+  virtual Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) = 0;
+
+  // The newest `limit` strata_log rows, newest first. Empty when the table does not exist.
+  virtual Result<std::vector<LogEntry>> ReadLog(int limit) = 0;
+
+  // Non-transactional steps that failed part way and were not resolved since (by a later
+  // successful step or stamp of the same revision).
+  virtual Result<std::vector<LogEntry>> UnresolvedFailures() = 0;
+
+  // Size of the database in bytes, or nullopt when unknown.
+  virtual Result<std::optional<int64_t>> DatabaseSize() = 0;
+
+  // Aborts the statement running on another thread, if any. Thread-safe.
+  virtual void Interrupt() = 0;
+};
+
+// Opens a driver for `url`. kConnection when the database cannot be reached (message shows the
+// redacted URL), kUsage for an unsupported scheme.
+Result<std::unique_ptr<Driver>> OpenDriver(const DatabaseUrl& url, const DriverOptions& options);
+
+}  // namespace strata
+
+#endif  // STRATA_DRIVER_H_

@@ -1,0 +1,73 @@
+// Migrator: runs plans against a database through a Driver (Alembic's MigrationContext).
+//
+// Order of work for upgrade/downgrade: take the migration lock, refuse to go on when a
+// non-transactional step failed part way earlier (kNeedsPerson), read the current heads, refuse
+// unknown heads (kNeedsPerson), plan, then apply the steps one by one. When the driver's lock
+// does not span the run (SQLite), each step re-checks the heads inside its own transaction and
+// the plan is recomputed if another process moved the database meanwhile; so many processes
+// running `upgrade head` at once apply each revision exactly once.
+//
+// Not thread-safe, except Interrupt().
+#ifndef STRATA_MIGRATOR_H_
+#define STRATA_MIGRATOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/driver.h"
+#include "strata/graph.h"
+#include "strata/plan.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// Receives progress; the CLI prints it. Default implementations do nothing.
+class MigrationObserver {
+ public:
+  virtual ~MigrationObserver() = default;
+  virtual void OnStepStart(const Step& /*step*/) {}
+  virtual void OnStepDone(const Step& /*step*/, int64_t /*duration_ms*/) {}
+  virtual void OnInfo(const std::string& /*line*/) {}
+};
+
+struct RunResult {
+  std::vector<std::string> heads_before;
+  std::vector<std::string> heads_after;
+  int steps_applied = 0;
+};
+
+class Migrator {
+ public:
+  // `driver` and `graph` must outlive the Migrator. `observer` may be null.
+  Migrator(Driver& driver, const RevisionGraph& graph, MigrationObserver* observer);
+
+  // The database's current heads, sorted; kNeedsPerson when a head names no known revision.
+  Result<std::vector<std::string>> Current();
+
+  Result<RunResult> Upgrade(std::string_view target);
+  Result<RunResult> Downgrade(std::string_view target);
+  Result<RunResult> Stamp(std::string_view target, bool purge);
+
+  // Stops the run: the running statement is cancelled (its transaction rolls back) and no
+  // further step starts. Thread-safe; callable from a signal-handling thread.
+  void Interrupt();
+
+ private:
+  enum class Kind { kUpgrade, kDowngrade };
+  Result<RunResult> Run(Kind kind, std::string_view target);
+
+  Driver& driver_;
+  const RevisionGraph& graph_;
+  MigrationObserver* observer_;
+  std::atomic<bool> interrupted_{false};
+};
+
+// "strata <version>"; stored in strata_log.strata_version.
+const char* StrataVersion();
+
+}  // namespace strata
+
+#endif  // STRATA_MIGRATOR_H_

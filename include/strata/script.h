@@ -1,0 +1,45 @@
+// The migrations folder (Alembic's ScriptDirectory): reading every revision file into a graph
+// and writing new revision files.
+//
+// Reads and writes the file system; otherwise stateless and thread-compatible.
+#ifndef STRATA_SCRIPT_H_
+#define STRATA_SCRIPT_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "strata/graph.h"
+#include "strata/revision.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// Reads every `*.sql` file directly inside `dir` (sorted by file name) and builds the graph.
+// kInvalidScripts when the folder is missing (hint: `strata init`), when any file is malformed,
+// or when the graph is invalid; all problems are reported together.
+Result<RevisionGraph> LoadScriptDirectory(const std::filesystem::path& dir);
+
+struct NewRevision {
+  std::string message;                     // -m
+  std::vector<std::string> parents;        // resolved ids; empty = from base
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+  std::string rev_id;                      // empty = generate 12 random hex digits
+  bool transactional = true;
+  std::string create_date;                 // empty = now, local time "YYYY-MM-DD HH:MM:SS"
+  std::string upgrade_sql;                 // body of the upgrade section (may be empty)
+  std::string downgrade_sql;               // body of the downgrade section (may be empty)
+};
+
+// Writes `<id>_<slug>.sql` into `dir` atomically (temp file + rename), refusing to overwrite an
+// existing revision id. Returns the path written.
+Result<std::filesystem::path> WriteRevisionFile(const std::filesystem::path& dir,
+                                                const NewRevision& revision);
+
+// "Add email column!" -> "add_email_column" (at most 40 characters).
+std::string Slugify(const std::string& message);
+
+}  // namespace strata
+
+#endif  // STRATA_SCRIPT_H_

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages strata needs to build and test. Run as root (or with sudo available).
+# Usage: scripts/install-deps.sh [--test]   (--test adds the PostgreSQL server and Alembic for the test suite)
+set -euo pipefail
+pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-query-dev libcli11-dev
+      libfmt-dev nlohmann-json3-dev libtomlplusplus-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
+         alembic python3-alembic python3-psycopg2)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
