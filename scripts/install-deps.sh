@@ -6,7 +6,7 @@ pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-que
       libfmt-dev nlohmann-json3-dev libtomlplusplus-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
-         alembic python3-alembic python3-psycopg2)
+         alembic python3-alembic python3-psycopg2 pgbouncer)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
