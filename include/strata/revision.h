@@ -39,17 +39,17 @@ struct SqlSection {
 };
 
 struct Revision {
-  std::string id;                           // 1-32 chars of [0-9A-Za-z_]
-  std::vector<std::string> parents;         // "Revises:"; several = merge; empty = base
-  std::vector<std::string> branch_labels;   // "Branch Labels:"
-  std::vector<std::string> depends_on;      // "Depends On:"
-  bool transactional = true;                // "Transactional:"
-  std::string message;                      // first header line, e.g. "Add email column"
-  std::string create_date;                  // "Create Date:", verbatim
-  std::string explanation;                  // free text after the fields, '\n'-joined
+  std::string id;                          // 1-32 chars of [0-9A-Za-z_]
+  std::vector<std::string> parents;        // "Revises:"; several = merge; empty = base
+  std::vector<std::string> branch_labels;  // "Branch Labels:"
+  std::vector<std::string> depends_on;     // "Depends On:"
+  bool transactional = true;               // "Transactional:"
+  std::string message;                     // first header line, e.g. "Add email column"
+  std::string create_date;                 // "Create Date:", verbatim
+  std::string explanation;                 // free text after the fields, '\n'-joined
   SqlSection upgrade;
-  std::optional<SqlSection> downgrade;      // absent = cannot be downgraded past
-  std::string path;                         // file the revision was read from (may be empty)
+  std::optional<SqlSection> downgrade;  // absent = cannot be downgraded past
+  std::string path;                     // file the revision was read from (may be empty)
 };
 
 // True when `id` is 1-32 characters of [0-9A-Za-z_].

@@ -21,21 +21,26 @@ namespace strata {
 Result<RevisionGraph> LoadScriptDirectory(const std::filesystem::path& dir);
 
 struct NewRevision {
-  std::string message;                     // -m
-  std::vector<std::string> parents;        // resolved ids; empty = from base
+  std::string message;               // -m
+  std::vector<std::string> parents;  // resolved ids; empty = from base
   std::vector<std::string> branch_labels;
   std::vector<std::string> depends_on;
-  std::string rev_id;                      // empty = generate 12 random hex digits
+  std::string rev_id;  // empty = generate 12 random hex digits
   bool transactional = true;
-  std::string create_date;                 // empty = now, local time "YYYY-MM-DD HH:MM:SS"
-  std::string upgrade_sql;                 // body of the upgrade section (may be empty)
-  std::string downgrade_sql;               // body of the downgrade section (may be empty)
+  std::string create_date;    // empty = now, local time "YYYY-MM-DD HH:MM:SS"
+  std::string upgrade_sql;    // body of the upgrade section (may be empty)
+  std::string downgrade_sql;  // body of the downgrade section (may be empty)
 };
 
-// Writes `<id>_<slug>.sql` into `dir` atomically (temp file + rename), refusing to overwrite an
-// existing revision id. Returns the path written.
-Result<std::filesystem::path> WriteRevisionFile(const std::filesystem::path& dir,
-                                                const NewRevision& revision);
+struct WrittenRevision {
+  std::string id;
+  std::filesystem::path path;
+};
+
+// Writes `<id>_<slug>.sql` into `dir` atomically (temp file + link), refusing to overwrite an
+// existing file. Returns the id (generated when NewRevision::rev_id is empty) and the path.
+Result<WrittenRevision> WriteRevisionFile(const std::filesystem::path& dir,
+                                          const NewRevision& revision);
 
 // "Add email column!" -> "add_email_column" (at most 40 characters).
 std::string Slugify(const std::string& message);

@@ -38,9 +38,13 @@ class [[nodiscard]] Status {
 
   static Status Ok() { return Status(); }
   static Status Error(ErrorKind kind, std::string msg) { return {kind, std::move(msg)}; }
-  static Status MigrationFailed(std::string msg) { return {ErrorKind::kMigrationFailed, std::move(msg)}; }
+  static Status MigrationFailed(std::string msg) {
+    return {ErrorKind::kMigrationFailed, std::move(msg)};
+  }
   static Status Usage(std::string msg) { return {ErrorKind::kUsage, std::move(msg)}; }
-  static Status InvalidScripts(std::string msg) { return {ErrorKind::kInvalidScripts, std::move(msg)}; }
+  static Status InvalidScripts(std::string msg) {
+    return {ErrorKind::kInvalidScripts, std::move(msg)};
+  }
   static Status Connection(std::string msg) { return {ErrorKind::kConnection, std::move(msg)}; }
   static Status LockTimeout(std::string msg) { return {ErrorKind::kLockTimeout, std::move(msg)}; }
   static Status Pending(std::string msg) { return {ErrorKind::kPending, std::move(msg)}; }
@@ -92,7 +96,7 @@ Status Combine(const std::vector<Status>& problems);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: must not be ok
 
   bool ok() const { return value_.has_value(); }
@@ -113,9 +117,9 @@ class [[nodiscard]] Result {
 }  // namespace strata
 
 // Early return on error: STRATA_RETURN_IF_ERROR(DoThing());
-#define STRATA_RETURN_IF_ERROR(expr)             \
-  do {                                           \
-    ::strata::Status strata_status_ = (expr);    \
+#define STRATA_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::strata::Status strata_status_ = (expr);        \
     if (!strata_status_.ok()) return strata_status_; \
   } while (0)
 

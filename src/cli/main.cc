@@ -1,1 +1,179 @@
-int main() { return 0; }
+// strata's command line: binds options into each command's options struct (this is the only
+// file that includes CLI11), resolves settings, runs the command and turns its Status into an
+// exit code (DESIGN §4) and one error line on stderr.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "strata/migrator.h"
+
+namespace strata::cli {
+namespace {
+
+bool UseColor(const GlobalOptions& g) {
+  return !g.no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDERR_FILENO);
+}
+
+void ReportError(const GlobalOptions& g, const Status& status, bool json) {
+  if (json) PrintJson(ErrorJson(status));
+  const char* prefix = UseColor(g) ? "\033[31mstrata: error:\033[0m" : "strata: error:";
+  std::fprintf(stderr, "%s %s\n", prefix, status.ToString().c_str());
+}
+
+// CLI11 reads "-1" as an option; `downgrade -1` and `history -r -3:` must take it as a value.
+// Arguments that look like negative numbers are therefore passed after a "--" when they stand
+// where a positional argument is expected.
+std::vector<std::string> ProtectNegativeTargets(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto negative_number = [](const std::string& s) {
+    return s.size() > 1 && s[0] == '-' && s.find_first_not_of("0123456789", 1) == std::string::npos;
+  };
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (negative_number(args[i]) && args[i - 1] == "downgrade") {
+      args.insert(args.begin() + static_cast<long>(i), "--");
+      break;
+    }
+  }
+  return args;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"strata: schema migrations for PostgreSQL and SQLite, Alembic-compatible"};
+  app.name("strata");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("strata ") + StrataVersion());
+
+  GlobalOptions g;
+  std::string url, dir, config;
+  app.add_option("--url", url, "database URL (default sqlite:strata.db)");
+  app.add_option("-d,--dir", dir, "migrations folder (default migrations)");
+  app.add_option("-c,--config", config, "config file (default ./strata.toml)");
+  app.add_option("--format", g.format, "output format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("-q,--quiet", g.quiet, "print only results and errors");
+  app.add_flag("-v", g.verbose, "more detail");
+  app.add_flag("--no-color", g.no_color, "no colours in messages");
+
+  Status result;
+  // Each command records what to run once parsing succeeded.
+  std::function<Status(const Context&)> run;
+
+  InitOptions init;
+  auto* c_init = app.add_subcommand("init", "create the migrations folder and strata.toml");
+  c_init->add_option("DIR", init.dir, "migrations folder to create");
+  c_init->callback([&] { run = [&](const Context& ctx) { return RunInit(ctx, init); }; });
+
+  RevisionOptions rev;
+  auto* c_rev = app.add_subcommand("revision", "write a new revision file on top of the head");
+  c_rev->add_option("-m,--message", rev.message, "what the revision does")->required();
+  c_rev->add_option("--head", rev.heads,
+                    "parent revision (default: the single head; 'base' for a new root)");
+  c_rev->add_option("--branch-label", rev.branch_labels, "label for a new branch");
+  c_rev->add_option("--depends-on", rev.depends_on, "revisions this one depends on");
+  c_rev->add_option("--rev-id", rev.rev_id, "revision id to use instead of a random one");
+  c_rev->add_flag("--no-transaction", rev.no_transaction,
+                  "run outside a transaction (Transactional: false)");
+  c_rev->add_flag("--splice", rev.splice, "allow --head to name a revision that is not a head");
+  c_rev->callback([&] { run = [&](const Context& ctx) { return RunRevision(ctx, rev); }; });
+
+  MergeOptions merge;
+  auto* c_merge =
+      app.add_subcommand("merge", "write a merge revision joining two or more revisions");
+  c_merge->add_option("REVISIONS", merge.revisions, "revisions to merge, or 'heads'")->required();
+  c_merge->add_option("-m,--message", merge.message, "what the merge is")->required();
+  c_merge->add_option("--branch-label", merge.branch_labels, "label for the merge revision");
+  c_merge->add_option("--rev-id", merge.rev_id, "revision id to use instead of a random one");
+  c_merge->callback([&] { run = [&](const Context& ctx) { return RunMerge(ctx, merge); }; });
+
+  CurrentOptions current;
+  auto* c_current = app.add_subcommand("current", "show the database's revision(s)");
+  c_current->add_flag("-v,--verbose", current.verbose, "show each revision in full");
+  c_current->callback([&] { run = [&](const Context& ctx) { return RunCurrent(ctx, current); }; });
+
+  HeadsOptions heads;
+  auto* c_heads = app.add_subcommand("heads", "show the heads of the revision files");
+  c_heads->add_flag("-v,--verbose", heads.verbose, "show each revision in full");
+  c_heads->add_flag("--single", heads.single, "exit 6 when there is more than one head");
+  c_heads->callback([&] { run = [&](const Context& ctx) { return RunHeads(ctx, heads); }; });
+
+  BranchesOptions branches;
+  auto* c_branches = app.add_subcommand("branches", "show the branch points of the revision files");
+  c_branches->add_flag("-v,--verbose", branches.verbose, "show each revision in full");
+  c_branches->callback(
+      [&] { run = [&](const Context& ctx) { return RunBranches(ctx, branches); }; });
+
+  HistoryOptions history;
+  auto* c_history = app.add_subcommand("history", "list revisions, newest first");
+  c_history->add_option("-r,--rev-range", history.range,
+                        "START:END, e.g. base:head, 1975:, current:");
+  c_history->add_flag("-v,--verbose", history.verbose, "show each revision in full");
+  c_history->callback([&] { run = [&](const Context& ctx) { return RunHistory(ctx, history); }; });
+
+  ShowOptions show;
+  auto* c_show = app.add_subcommand("show", "show one revision in full");
+  c_show->add_option("REV", show.revision, "revision id or prefix")->required();
+  c_show->callback([&] { run = [&](const Context& ctx) { return RunShow(ctx, show); }; });
+
+  MigrateOptions up;
+  auto* c_up = app.add_subcommand("upgrade", "apply revisions up to TARGET (default head)");
+  c_up->add_option("TARGET", up.target, "head, heads, REV, +N, LABEL@head");
+  c_up->callback([&] { run = [&](const Context& ctx) { return RunUpgrade(ctx, up); }; });
+
+  MigrateOptions down;
+  auto* c_down = app.add_subcommand("downgrade", "undo revisions down to TARGET");
+  c_down->add_option("TARGET", down.target, "-N, REV, base")->required();
+  c_down->callback([&] { run = [&](const Context& ctx) { return RunDowngrade(ctx, down); }; });
+
+  StampOptions stamp;
+  auto* c_stamp = app.add_subcommand("stamp", "set the version table without running migrations");
+  c_stamp->add_option("TARGET", stamp.target, "head, heads, REV, base")->required();
+  c_stamp->add_flag("--purge", stamp.purge, "empty the version table first");
+  c_stamp->callback([&] { run = [&](const Context& ctx) { return RunStamp(ctx, stamp); }; });
+
+  auto* c_check = app.add_subcommand(
+      "check", "exit 0 when the database is at head, 6 when revisions are pending");
+  c_check->callback([&] { run = [&](const Context& ctx) { return RunCheck(ctx); }; });
+
+  std::vector<std::string> args = ProtectNegativeTargets(argc, argv);
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "strata: error: %s\nRun 'strata --help' for usage.\n", e.what());
+    return static_cast<int>(ErrorKind::kUsage);
+  }
+
+  if (!url.empty()) g.overrides.url = url;
+  if (!dir.empty()) g.overrides.dir = dir;
+  if (!config.empty()) g.overrides.config = config;
+  bool json = g.format == "json";
+
+  Result<Context> ctx = Context::Create(g);
+  if (!ctx.ok()) {
+    ReportError(g, ctx.status(), json);
+    return ctx.status().exit_code();
+  }
+  result = run(*ctx);
+  if (!result.ok()) {
+    ReportError(g, result, json);
+    return result.exit_code();
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace strata::cli
+
+int main(int argc, char** argv) {
+  try {
+    return strata::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata: internal error: %s\n", e.what());
+    return 70;
+  }
+}

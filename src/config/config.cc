@@ -1,1 +1,254 @@
-// placeholder, replaced by the real implementation
+#include "strata/config.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+namespace strata {
+namespace {
+
+// A key's location for messages: "strata.toml:4".
+int LineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+
+Status BadValue(const std::string& file, const toml::node& node, std::string_view key,
+                std::string_view expected) {
+  return Status::InvalidScripts(fmt::format("setting '{}' must be {}", key, expected))
+      .WithLocation(file, LineOf(node));
+}
+
+Status ReadString(const std::string& file, const toml::node& node, std::string_view key,
+                  std::string& out) {
+  if (auto v = node.value<std::string>(); v && node.is_string()) {
+    out = *v;
+    return Status::Ok();
+  }
+  return BadValue(file, node, key, "a string");
+}
+
+Status ReadNonNegativeInt(const std::string& file, const toml::node& node, std::string_view key,
+                          int64_t& out) {
+  if (node.is_integer()) {
+    int64_t v = *node.value<int64_t>();
+    if (v >= 0) {
+      out = v;
+      return Status::Ok();
+    }
+  }
+  return BadValue(file, node, key, "a whole number >= 0");
+}
+
+// Durations are seconds: an integer, a float ("0.5"), or a string with a unit ("500ms", "2s").
+Status ReadDuration(const std::string& file, const toml::node& node, std::string_view key,
+                    std::chrono::milliseconds& out) {
+  double seconds = -1;
+  if (node.is_integer()) {
+    seconds = static_cast<double>(*node.value<int64_t>());
+  } else if (node.is_floating_point()) {
+    seconds = *node.value<double>();
+  } else if (node.is_string()) {
+    std::string s = *node.value<std::string>();
+    char* end = nullptr;
+    double n = std::strtod(s.c_str(), &end);
+    std::string unit = end ? std::string(end) : "";
+    if (end != s.c_str()) {
+      if (unit == "ms")
+        seconds = n / 1000.0;
+      else if (unit == "s" || unit.empty())
+        seconds = n;
+      else if (unit == "min")
+        seconds = n * 60;
+    }
+  }
+  if (!(seconds >= 0) || std::isinf(seconds)) {
+    return BadValue(file, node, key, "a duration in seconds (e.g. 60, 0.5, \"500ms\", \"2s\")");
+  }
+  out = std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000.0)));
+  return Status::Ok();
+}
+
+Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
+                       bool dir_from_file) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidScripts(fmt::format("cannot parse config: {}", e.description()))
+        .WithLocation(file, static_cast<int>(e.source().begin.line));
+  } catch (const std::exception& e) {
+    return Status::InvalidScripts(fmt::format("cannot read config: {}", e.what()))
+        .WithLocation(file);
+  }
+
+  std::vector<Status> problems;
+  for (auto&& [k, node] : root) {
+    const std::string key(k.str());
+    Status st;
+    int64_t n = 0;
+    std::chrono::milliseconds d{0};
+    if (key == "url") {
+      std::string v;
+      st = ReadString(file, node, key, v);
+      if (st.ok() && url_from_file) {
+        s.url = v;
+        s.url_source = file;
+      }
+    } else if (key == "dir") {
+      std::string v;
+      st = ReadString(file, node, key, v);
+      if (st.ok() && dir_from_file) s.dir = v;
+    } else if (key == "version_table") {
+      st = ReadString(file, node, key, s.version_table);
+    } else if (key == "version_schema") {
+      st = ReadString(file, node, key, s.version_schema);
+    } else if (key == "backup_dir") {
+      st = ReadString(file, node, key, s.backup_dir);
+    } else if (key == "lock_timeout") {
+      st = ReadDuration(file, node, key, d);
+      if (st.ok()) s.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(d);
+    } else if (key == "statement_lock_timeout") {
+      st = ReadDuration(file, node, key, s.statement_lock_timeout);
+    } else if (key == "retries") {
+      st = ReadNonNegativeInt(file, node, key, n);
+      if (st.ok()) s.retries = static_cast<int>(n);
+    } else if (key == "backup_keep_days") {
+      st = ReadNonNegativeInt(file, node, key, n);
+      if (st.ok()) s.backup_keep_days = static_cast<int>(n);
+    } else if (key == "lint") {
+      const toml::table* lint = node.as_table();
+      if (!lint) {
+        st = BadValue(file, node, key, "a table ([lint])");
+      } else {
+        for (auto&& [lk, lnode] : *lint) {
+          if (lk.str() != "allow") {
+            problems.push_back(Status::InvalidScripts(fmt::format("unknown setting 'lint.{}'; "
+                                                                  "the [lint] table takes 'allow'",
+                                                                  lk.str()))
+                                   .WithLocation(file, LineOf(lnode)));
+            continue;
+          }
+          const toml::array* arr = lnode.as_array();
+          bool good = arr != nullptr;
+          if (arr) {
+            for (auto&& el : *arr) {
+              if (!el.is_string())
+                good = false;
+              else
+                s.lint_allow.push_back(*el.value<std::string>());
+            }
+          }
+          if (!good) problems.push_back(BadValue(file, lnode, "lint.allow", "a list of rule ids"));
+        }
+      }
+    } else {
+      st = Status::InvalidScripts(
+               fmt::format("unknown setting '{}'; known settings: url, dir, version_table, "
+                           "version_schema, lock_timeout, statement_lock_timeout, retries, "
+                           "backup_dir, backup_keep_days, [lint] allow",
+                           key))
+               .WithLocation(file, LineOf(node));
+    }
+    if (!st.ok()) problems.push_back(std::move(st));
+  }
+  if (!s.version_table.empty() && s.version_table.size() > 63) {
+    problems.push_back(
+        Status::InvalidScripts("setting 'version_table' is longer than 63 characters")
+            .WithLocation(file));
+  }
+  if (s.version_table.empty()) {
+    problems.push_back(
+        Status::InvalidScripts("setting 'version_table' must not be empty").WithLocation(file));
+  }
+  return Combine(problems);
+}
+
+}  // namespace
+
+std::optional<std::string> ProcessEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env) {
+  Settings s;
+
+  // 1. and 2.: the URL from the command line, then the environment.
+  bool url_found = false;
+  if (overrides.url) {
+    s.url = *overrides.url;
+    s.url_source = "--url";
+    url_found = true;
+  } else {
+    for (const char* name : {"STRATA_URL", "DATABASE_URI", "DATABASE_URL"}) {
+      if (auto v = env(name)) {
+        s.url = *v;
+        s.url_source = name;
+        url_found = true;
+        break;
+      }
+    }
+  }
+  if (overrides.dir) s.dir = *overrides.dir;
+
+  // 3. the config file.
+  std::string file;
+  bool must_exist = true;
+  if (overrides.config) {
+    file = *overrides.config;
+  } else if (auto v = env("STRATA_CONFIG")) {
+    file = *v;
+  } else {
+    file = "strata.toml";
+    must_exist = false;
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    s.config_file = file;
+    STRATA_RETURN_IF_ERROR(ApplyConfigFile(file, s, !url_found, !overrides.dir));
+  } else if (must_exist) {
+    return Status::InvalidScripts(fmt::format("config file '{}' does not exist", file))
+        .WithHint("check --config / STRATA_CONFIG, or run `strata init` to create strata.toml");
+  }
+  if (s.dir.empty()) return Status::InvalidScripts("setting 'dir' must not be empty");
+  if (s.url.empty())
+    return Status::InvalidScripts(fmt::format("the database URL from {} is empty", s.url_source));
+  return s;
+}
+
+std::string DefaultConfigFileText(const std::string& dir) {
+  return fmt::format(
+      R"(# strata configuration. Every setting can also come from the command line or the
+# environment; first found wins: --url / --dir / --config, then STRATA_URL, DATABASE_URI,
+# DATABASE_URL, then this file, then the defaults shown here.
+
+# Database URL: sqlite:path.db, sqlite:///abs/path.db, postgresql://user@host:5432/db
+# Prefer the STRATA_URL environment variable for URLs that carry a password.
+url = "sqlite:strata.db"
+
+# Folder holding the revision files.
+dir = "{}"
+
+# The version table, in Alembic's layout, so Alembic and strata can take turns.
+# version_table = "alembic_version"
+# version_schema = "public"          # PostgreSQL only; default: the search_path
+
+# Seconds to wait for the migration lock before giving up (exit code 5).
+# lock_timeout = 60
+# PostgreSQL lock_timeout for each migration statement, and how often to retry on timeout.
+# statement_lock_timeout = "2s"
+# retries = 3
+
+# Backups taken by `strata backup` and `strata upgrade --backup`.
+# backup_dir = "backups"
+# backup_keep_days = 14
+
+# [lint]
+# allow = ["drop-column"]
+)",
+      dir);
+}
+
+}  // namespace strata

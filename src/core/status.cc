@@ -6,14 +6,22 @@ namespace strata {
 
 const char* ErrorKindName(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kOk: return "ok";
-    case ErrorKind::kMigrationFailed: return "migration failed";
-    case ErrorKind::kUsage: return "usage error";
-    case ErrorKind::kInvalidScripts: return "invalid revision files or config";
-    case ErrorKind::kConnection: return "cannot connect";
-    case ErrorKind::kLockTimeout: return "lock not acquired";
-    case ErrorKind::kPending: return "pending";
-    case ErrorKind::kNeedsPerson: return "database needs attention";
+    case ErrorKind::kOk:
+      return "ok";
+    case ErrorKind::kMigrationFailed:
+      return "migration failed";
+    case ErrorKind::kUsage:
+      return "usage error";
+    case ErrorKind::kInvalidScripts:
+      return "invalid revision files or config";
+    case ErrorKind::kConnection:
+      return "cannot connect";
+    case ErrorKind::kLockTimeout:
+      return "lock not acquired";
+    case ErrorKind::kPending:
+      return "pending";
+    case ErrorKind::kNeedsPerson:
+      return "database needs attention";
   }
   return "error";
 }

@@ -1,0 +1,82 @@
+// One options struct and one run function per command. main.cc (the only file that includes
+// CLI11) binds command-line options into these structs; each command lives in its own file.
+// Run functions return the Status whose kind is the exit code (DESIGN §4).
+#ifndef STRATA_CLI_COMMANDS_H_
+#define STRATA_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "cli/context.h"
+#include "strata/status.h"
+
+namespace strata::cli {
+
+struct InitOptions {
+  std::string dir;  // empty = the configured dir
+};
+Status RunInit(const Context& ctx, const InitOptions& o);
+
+struct RevisionOptions {
+  std::string message;
+  std::vector<std::string> heads;  // --head (repeatable; "base" starts a new root)
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+  std::string rev_id;
+  bool no_transaction = false;
+  bool splice = false;
+};
+Status RunRevision(const Context& ctx, const RevisionOptions& o);
+
+struct MergeOptions {
+  std::vector<std::string> revisions;  // "heads" = every head
+  std::string message;
+  std::vector<std::string> branch_labels;
+  std::string rev_id;
+};
+Status RunMerge(const Context& ctx, const MergeOptions& o);
+
+struct CurrentOptions {
+  bool verbose = false;
+};
+Status RunCurrent(const Context& ctx, const CurrentOptions& o);
+
+struct HeadsOptions {
+  bool verbose = false;
+  bool single = false;  // exit 6 when there is more than one head
+};
+Status RunHeads(const Context& ctx, const HeadsOptions& o);
+
+struct BranchesOptions {
+  bool verbose = false;
+};
+Status RunBranches(const Context& ctx, const BranchesOptions& o);
+
+struct HistoryOptions {
+  std::string range;
+  bool verbose = false;
+};
+Status RunHistory(const Context& ctx, const HistoryOptions& o);
+
+struct ShowOptions {
+  std::string revision;
+};
+Status RunShow(const Context& ctx, const ShowOptions& o);
+
+struct MigrateOptions {
+  std::string target;
+};
+Status RunUpgrade(const Context& ctx, const MigrateOptions& o);
+Status RunDowngrade(const Context& ctx, const MigrateOptions& o);
+
+struct StampOptions {
+  std::string target;
+  bool purge = false;
+};
+Status RunStamp(const Context& ctx, const StampOptions& o);
+
+Status RunCheck(const Context& ctx);
+
+}  // namespace strata::cli
+
+#endif  // STRATA_CLI_COMMANDS_H_

@@ -1,0 +1,59 @@
+#include "cli/context.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "strata/script.h"
+#include "strata/url.h"
+
+namespace strata::cli {
+
+Result<Context> Context::Create(const GlobalOptions& options) {
+  Context ctx;
+  if (options.format == "text") {
+    ctx.format_ = OutputFormat::kText;
+  } else if (options.format == "json") {
+    ctx.format_ = OutputFormat::kJson;
+  } else {
+    return Status::Usage(
+        fmt::format("--format must be 'text' or 'json', not '{}'", options.format));
+  }
+  ctx.quiet_ = options.quiet;
+  ctx.verbose_ = options.verbose;
+  Result<Settings> settings = LoadSettings(options.overrides);
+  if (!settings.ok()) return settings.status();
+  ctx.settings_ = std::move(settings).value();
+  return ctx;
+}
+
+std::string Context::redacted_url() const { return RedactUrl(settings_.url); }
+
+Result<RevisionGraph> Context::LoadGraph() const { return LoadScriptDirectory(settings_.dir); }
+
+Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
+  Result<DatabaseUrl> url = ParseDatabaseUrl(settings_.url);
+  if (!url.ok()) return url.status();
+  DriverOptions options;
+  options.version_table = settings_.version_table;
+  options.version_schema = settings_.version_schema;
+  options.lock_timeout = settings_.lock_timeout;
+  options.statement_lock_timeout = settings_.statement_lock_timeout;
+  options.retries = settings_.retries;
+  bool quiet = quiet_;
+  options.on_wait = [quiet](const std::string& line) {
+    if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  return OpenDriver(*url, options);
+}
+
+void Context::Progress(const std::string& line) const {
+  if (quiet_) return;
+  std::FILE* out = json() ? stderr : stdout;
+  std::fprintf(out, "%s\n", line.c_str());
+  std::fflush(out);
+}
+
+void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+}  // namespace strata::cli

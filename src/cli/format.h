@@ -1,0 +1,39 @@
+// How revisions are shown: Alembic's one-line and verbose formats, and JSON.
+#ifndef STRATA_CLI_FORMAT_H_
+#define STRATA_CLI_FORMAT_H_
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "strata/graph.h"
+#include "strata/revision.h"
+#include "strata/status.h"
+
+namespace strata::cli {
+
+// Which revisions to mark "(current)": the database's heads, when known.
+using CurrentSet = std::set<std::string>;
+
+// "1975ea83b712 -> 3f2a9c1b7d4e (head), Add email" (Alembic's history line). With
+// `include_parents` false: "3f2a9c1b7d4e (head), Add email".
+std::string RevisionLine(const RevisionGraph& graph, const Revision& rev, bool include_parents,
+                         const CurrentSet& current = {});
+
+// Alembic's verbose entry: Rev/Parent/Merges/Branches into/Path and the indented header text.
+std::string RevisionVerbose(const RevisionGraph& graph, const Revision& rev,
+                            const CurrentSet& current = {});
+
+nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
+                            const CurrentSet& current = {});
+
+// Prints a JSON document and a newline on stdout.
+void PrintJson(const nlohmann::json& doc);
+
+// The JSON document printed on stdout for a failed command in --format json.
+nlohmann::json ErrorJson(const Status& status);
+
+}  // namespace strata::cli
+
+#endif  // STRATA_CLI_FORMAT_H_
