@@ -50,6 +50,13 @@ struct Revision {
   SqlSection upgrade;
   std::optional<SqlSection> downgrade;  // absent = cannot be downgraded past
   std::string path;                     // file the revision was read from (may be empty)
+
+  // 1-based lines of the header fields in `path` (0 = absent or not parsed from a file), so that
+  // graph errors such as an unknown parent can point at file:line. Not rendered.
+  int id_line = 0;
+  int revises_line = 0;
+  int depends_on_line = 0;
+  int branch_labels_line = 0;
 };
 
 // True when `id` is 1-32 characters of [0-9A-Za-z_].

@@ -1,0 +1,450 @@
+// Revision files (DESIGN §2): parsing and rendering. Pure: the caller does the I/O.
+//
+// The header is the run of comment and blank lines before the first `-- migrate:` marker.
+// Known `Key: value` fields are recognised on any header comment line (case-insensitive keys);
+// the first other non-empty comment line, if it comes before every field, is the message, and
+// the remaining comment lines are the explanation. Rendering writes exactly what parsing reads
+// back, which the fuzz target checks.
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/sha256.h"
+#include "strata/revision.h"
+
+namespace strata {
+
+namespace {
+
+constexpr std::string_view kWhitespace = " \t\r\f\v";
+
+std::string_view TrimRight(std::string_view s) {
+  size_t end = s.find_last_not_of(kWhitespace);
+  return end == std::string_view::npos ? std::string_view() : s.substr(0, end + 1);
+}
+
+std::string_view Trim(std::string_view s) {
+  s = TrimRight(s);
+  size_t begin = s.find_first_not_of(kWhitespace);
+  return begin == std::string_view::npos ? std::string_view() : s.substr(begin);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Splits on '\n', dropping one '\r' before it so CRLF files parse like LF files.
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string_view line =
+        text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  // A final newline does not start another line.
+  if (!lines.empty() && lines.back().empty() && !text.empty() && text.back() == '\n') {
+    lines.pop_back();
+  }
+  return lines;
+}
+
+enum class Field { kRevisionId, kRevises, kCreateDate, kBranchLabels, kDependsOn, kTransactional };
+
+struct FieldName {
+  Field field;
+  std::string_view name;  // canonical spelling, used in messages and when rendering
+};
+
+constexpr std::array<FieldName, 6> kFields = {{
+    {Field::kRevisionId, "Revision ID"},
+    {Field::kRevises, "Revises"},
+    {Field::kCreateDate, "Create Date"},
+    {Field::kBranchLabels, "Branch Labels"},
+    {Field::kDependsOn, "Depends On"},
+    {Field::kTransactional, "Transactional"},
+}};
+
+// Recognises "Key: value" for a known key; returns the field index or -1.
+int MatchField(std::string_view content, std::string_view* value) {
+  size_t colon = content.find(':');
+  if (colon == std::string_view::npos) return -1;
+  std::string_view key = Trim(content.substr(0, colon));
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    if (EqualsIgnoreCase(key, kFields[i].name)) {
+      *value = Trim(content.substr(colon + 1));
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// A section marker is "--", optional blanks, "migrate:" and one word, alone on its line.
+// "-- migrate: users to the new table" (a space after the colon) is an ordinary comment.
+bool IsMarker(std::string_view line, std::string_view* name) {
+  line = Trim(line);
+  if (line.substr(0, 2) != "--") return false;
+  std::string_view rest = line.substr(2);
+  rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+  constexpr std::string_view kMigrate = "migrate:";
+  if (rest.substr(0, kMigrate.size()) != kMigrate) return false;
+  rest.remove_prefix(kMigrate.size());
+  if (rest.find_first_of(kWhitespace) != std::string_view::npos) return false;
+  *name = rest;
+  return true;
+}
+
+bool IsValidLabel(std::string_view label) {
+  if (label.empty() || label.size() > 64) return false;
+  if (label == "head" || label == "heads" || label == "base") return false;
+  unsigned char first = static_cast<unsigned char>(label.front());
+  if (!std::isalnum(first) && first != '_') return false;
+  for (unsigned char c : label) {
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+// Splits "a, b ,c" into trimmed items. Empty items are reported through `bad`.
+std::vector<std::string> SplitList(std::string_view value, bool* empty_item) {
+  std::vector<std::string> items;
+  *empty_item = false;
+  if (value.empty()) return items;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = value.find(',', start);
+    std::string_view item = Trim(value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (item.empty()) {
+      *empty_item = true;
+    } else {
+      items.emplace_back(item);
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::string_view path) : path_(path) {
+    // A UTF-8 byte order mark (Windows editors) is not part of the first line.
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    lines_ = SplitLines(text);
+    rev_.path = std::string(path);
+  }
+
+  Result<Revision> Run() {
+    size_t first_marker = lines_.size();
+    for (size_t i = 0; i < lines_.size(); ++i) {
+      std::string_view name;
+      if (IsMarker(lines_[i], &name)) {
+        first_marker = i;
+        break;
+      }
+    }
+    ParseHeader(first_marker);
+    ParseSections(first_marker);
+    if (rev_.id.empty() && !saw_field_[static_cast<size_t>(Field::kRevisionId)]) {
+      Fail(1,
+           "missing '-- Revision ID:' header line; add one, e.g. '-- Revision ID: 3f2a9c1b7d4e'");
+    }
+    if (!problems_.empty()) return Combine(problems_);
+    return std::move(rev_);
+  }
+
+ private:
+  void Fail(int line, std::string msg) {
+    problems_.push_back(
+        Status::InvalidScripts(std::move(msg)).WithLocation(std::string(path_), line));
+  }
+
+  void ParseHeader(size_t end) {
+    std::vector<std::string_view> explanation;
+    bool seen_message_or_field = false;
+    for (size_t i = 0; i < end; ++i) {
+      const int line_no = static_cast<int>(i) + 1;
+      std::string_view raw = Trim(lines_[i]);
+      std::string_view content;
+      if (raw.empty()) {
+        content = {};
+      } else if (raw.substr(0, 2) == "--") {
+        content = raw.substr(2);
+        if (!content.empty() && content.front() == ' ') content.remove_prefix(1);
+      } else {
+        Fail(line_no,
+             "SQL before the first section marker; put statements after '-- migrate:upgrade' "
+             "(only comments and blank lines may precede it)");
+        continue;
+      }
+      std::string_view value;
+      int field = MatchField(content, &value);
+      if (field >= 0) {
+        seen_message_or_field = true;
+        SetField(static_cast<size_t>(field), value, line_no);
+        continue;
+      }
+      if (!seen_message_or_field && !Trim(content).empty()) {
+        seen_message_or_field = true;
+        rev_.message = std::string(Trim(content));
+        continue;
+      }
+      if (seen_message_or_field) explanation.push_back(content);
+    }
+    // Leading and trailing empty lines are layout, not explanation.
+    size_t b = 0, e = explanation.size();
+    while (b < e && explanation[b].empty()) ++b;
+    while (e > b && explanation[e - 1].empty()) --e;
+    for (size_t i = b; i < e; ++i) {
+      if (i > b) rev_.explanation += '\n';
+      rev_.explanation += explanation[i];
+    }
+  }
+
+  void SetField(size_t index, std::string_view value, int line) {
+    const std::string_view name = kFields[index].name;
+    if (saw_field_[index]) {
+      Fail(line, fmt::format("'{}' appears twice (first on line {}); keep one", name,
+                             field_line_[index]));
+      return;
+    }
+    saw_field_[index] = true;
+    field_line_[index] = line;
+    bool empty_item = false;
+    switch (kFields[index].field) {
+      case Field::kRevisionId:
+        rev_.id_line = line;
+        if (!IsValidRevisionId(value)) {
+          Fail(line,
+               fmt::format("invalid Revision ID '{}': use 1-32 characters of [0-9A-Za-z_]", value));
+        } else {
+          rev_.id = std::string(value);
+        }
+        break;
+      case Field::kRevises:
+        rev_.revises_line = line;
+        if (EqualsIgnoreCase(value, "None")) value = {};
+        rev_.parents = SplitList(value, &empty_item);
+        CheckIds("Revises", rev_.parents, empty_item, line);
+        break;
+      case Field::kDependsOn:
+        rev_.depends_on_line = line;
+        if (EqualsIgnoreCase(value, "None")) value = {};
+        rev_.depends_on = SplitList(value, &empty_item);
+        // A dependency may name a revision or a branch label, as in Alembic.
+        CheckList("Depends On", rev_.depends_on, empty_item, line, IsValidLabel,
+                  "revision ids or branch labels");
+        break;
+      case Field::kBranchLabels:
+        rev_.branch_labels_line = line;
+        if (EqualsIgnoreCase(value, "None")) value = {};
+        rev_.branch_labels = SplitList(value, &empty_item);
+        CheckList("Branch Labels", rev_.branch_labels, empty_item, line, IsValidLabel,
+                  "labels of [0-9A-Za-z_.-], not 'head', 'heads' or 'base'");
+        break;
+      case Field::kTransactional:
+        if (EqualsIgnoreCase(value, "true")) {
+          rev_.transactional = true;
+        } else if (EqualsIgnoreCase(value, "false")) {
+          rev_.transactional = false;
+        } else {
+          Fail(line, fmt::format("invalid Transactional value '{}': use 'true' or 'false'", value));
+        }
+        break;
+      case Field::kCreateDate:
+        rev_.create_date = std::string(value);
+        break;
+    }
+  }
+
+  void CheckIds(std::string_view field, const std::vector<std::string>& ids, bool empty_item,
+                int line) {
+    CheckList(field, ids, empty_item, line, IsValidRevisionId,
+              "revision ids of 1-32 characters of [0-9A-Za-z_], comma separated");
+  }
+
+  void CheckList(std::string_view field, const std::vector<std::string>& items, bool empty_item,
+                 int line, bool (*valid)(std::string_view), std::string_view what) {
+    if (empty_item) {
+      Fail(line, fmt::format("empty item in '{}'; list {}", field, what));
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!valid(items[i])) {
+        Fail(line, fmt::format("invalid item '{}' in '{}'; use {}", items[i], field, what));
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (items[j] == items[i]) {
+          Fail(line, fmt::format("'{}' is listed twice in '{}'", items[i], field));
+        }
+      }
+    }
+  }
+
+  void ParseSections(size_t first_marker) {
+    enum { kNone, kUp, kDown } current = kNone;
+    int upgrade_marker_line = 0;
+    SqlSection* section = nullptr;
+    std::vector<std::string_view> body;
+    auto finish = [&] {
+      if (section == nullptr) return;
+      // Trailing blank lines are layout; everything else (including leading blank lines, so that
+      // first_line stays the line after the marker) is kept byte for byte.
+      while (!body.empty() && Trim(body.back()).empty()) body.pop_back();
+      for (size_t i = 0; i < body.size(); ++i) {
+        if (i > 0) section->sql += '\n';
+        section->sql += body[i];
+      }
+      body.clear();
+    };
+    for (size_t i = first_marker; i < lines_.size(); ++i) {
+      const int line_no = static_cast<int>(i) + 1;
+      std::string_view name;
+      if (!IsMarker(lines_[i], &name)) {
+        body.push_back(lines_[i]);
+        continue;
+      }
+      finish();
+      section = nullptr;
+      if (name == "upgrade") {
+        if (current != kNone) {
+          Fail(line_no, fmt::format("'-- migrate:upgrade' appears twice (first on line {}); "
+                                    "keep one upgrade section",
+                                    upgrade_marker_line));
+          continue;
+        }
+        current = kUp;
+        upgrade_marker_line = line_no;
+        rev_.upgrade.first_line = line_no + 1;
+        section = &rev_.upgrade;
+      } else if (name == "downgrade") {
+        if (current == kNone) {
+          Fail(line_no,
+               "'-- migrate:downgrade' comes before '-- migrate:upgrade'; put the upgrade section "
+               "first");
+          continue;
+        }
+        if (rev_.downgrade.has_value()) {
+          Fail(line_no, "'-- migrate:downgrade' appears twice; keep one downgrade section");
+          continue;
+        }
+        current = kDown;
+        rev_.downgrade = SqlSection{"", line_no + 1};
+        section = &*rev_.downgrade;
+      } else {
+        Fail(line_no, fmt::format("unknown section marker '-- migrate:{}'; use "
+                                  "'-- migrate:upgrade' or '-- migrate:downgrade'",
+                                  name));
+      }
+    }
+    finish();
+    if (upgrade_marker_line == 0) {
+      Fail(static_cast<int>(first_marker < lines_.size() ? first_marker + 1 : lines_.size()),
+           "no '-- migrate:upgrade' section; add a line '-- migrate:upgrade' followed by the SQL "
+           "to run");
+    }
+  }
+
+  std::string_view path_;
+  std::vector<std::string_view> lines_;
+  Revision rev_;
+  std::vector<Status> problems_;
+  std::array<bool, kFields.size()> saw_field_{};
+  std::array<int, kFields.size()> field_line_{};
+};
+
+std::string JoinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+void AppendSection(std::string* out, std::string_view marker, const SqlSection& section) {
+  *out += marker;
+  *out += '\n';
+  if (!section.sql.empty()) {
+    *out += section.sql;
+    *out += '\n';
+  }
+}
+
+}  // namespace
+
+bool IsValidRevisionId(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (unsigned char c : id) {
+    if (!std::isalnum(c) && c != '_') return false;
+  }
+  return true;
+}
+
+Result<Revision> ParseRevisionFile(std::string_view text, std::string_view path) {
+  return Parser(text, path).Run();
+}
+
+std::string RenderRevisionFile(const Revision& revision) {
+  std::string out;
+  std::string message = revision.message;
+  // The message is one line by construction; never let it spill into the header.
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (!message.empty()) {
+    out += fmt::format("-- {}\n--\n", message);
+  }
+  out += fmt::format("-- Revision ID: {}\n", revision.id);
+  out += revision.parents.empty() ? std::string("-- Revises:\n")
+                                  : fmt::format("-- Revises: {}\n", JoinComma(revision.parents));
+  if (!revision.create_date.empty()) {
+    out += fmt::format("-- Create Date: {}\n", revision.create_date);
+  }
+  if (!revision.branch_labels.empty()) {
+    out += fmt::format("-- Branch Labels: {}\n", JoinComma(revision.branch_labels));
+  }
+  if (!revision.depends_on.empty()) {
+    out += fmt::format("-- Depends On: {}\n", JoinComma(revision.depends_on));
+  }
+  if (!revision.transactional) out += "-- Transactional: false\n";
+  if (!revision.explanation.empty()) {
+    out += "--\n";
+    size_t start = 0;
+    for (;;) {
+      size_t nl = revision.explanation.find('\n', start);
+      std::string_view line =
+          std::string_view(revision.explanation)
+              .substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      out += line.empty() ? std::string("--\n") : fmt::format("-- {}\n", line);
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  out += '\n';
+  AppendSection(&out, "-- migrate:upgrade", revision.upgrade);
+  if (revision.downgrade.has_value()) {
+    out += '\n';
+    AppendSection(&out, "-- migrate:downgrade", *revision.downgrade);
+  }
+  return out;
+}
+
+std::string SectionChecksum(std::string_view sql) { return Sha256Hex(sql); }
+
+}  // namespace strata
