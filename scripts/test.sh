@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages), builds strata with its tests, starts a throwaway
+# PostgreSQL 15 cluster, and runs every test against it and SQLite; then the unit tests again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, and each fuzz target for a few seconds.
+# Usage: scripts/test.sh            (as root, or a user with sudo, on Debian 12)
+# Set STRATA_TEST_QUICK=1 to skip the sanitizer and fuzz builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+jobs=$(nproc)
+
+echo "== build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_BUILD_TESTS=ON >/dev/null
+cmake --build build -j "$jobs"
+
+if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
+  echo "== unit tests under ASan + UBSan"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
+    -DSTRATA_BUILD_TESTS=ON >/dev/null
+  cmake --build build-asan -j "$jobs" --target unit_tests
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build-asan/tests/unit_tests --gtest_brief=1
+
+  echo "== fuzz targets (libFuzzer, a few seconds each)"
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSTRATA_FUZZ=ON -DSTRATA_BUILD_TESTS=ON >/dev/null
+  fuzzers=$(cd tests/fuzz && ls *_fuzz.cc 2>/dev/null | sed 's/\.cc$//')
+  for f in $fuzzers; do
+    cmake --build build-fuzz -j "$jobs" --target "$f"
+    corpus=$(mktemp -d)
+    seeds="tests/fuzz/corpus/${f%_fuzz}"
+    [[ -d "$seeds" ]] && cp -r "$seeds"/. "$corpus"/
+    "./build-fuzz/tests/$f" -max_total_time="${STRATA_FUZZ_SECONDS:-15}" -print_final_stats=0 "$corpus" 2>&1 | tail -n 2
+    rm -rf "$corpus"
+  done
+fi
+
+echo "== all tests (SQLite and a throwaway PostgreSQL 15)"
+# ctest's summary is the last thing printed: "100% tests passed, 0 tests failed out of N".
+scripts/pg-test-cluster.sh run -- env STRATA_REQUIRE_PG=1 \
+  ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
