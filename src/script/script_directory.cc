@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -105,19 +106,20 @@ Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir) {
 }
 
 std::string Slugify(const std::string& message) {
+  constexpr size_t kMaxSlug = 40;
   std::string slug;
   bool pending_sep = false;
   for (unsigned char c : message) {
-    if (std::isalnum(c)) {
-      if (pending_sep && !slug.empty()) slug += '_';
-      pending_sep = false;
-      slug += static_cast<char>(std::tolower(c));
-    } else {
+    if (!std::isalnum(c)) {
       pending_sep = true;
+      continue;
     }
-    if (slug.size() >= 40) break;
+    size_t need = (pending_sep && !slug.empty()) ? 2 : 1;
+    if (slug.size() + need > kMaxSlug) break;
+    if (need == 2) slug += '_';
+    pending_sep = false;
+    slug += static_cast<char>(std::tolower(c));
   }
-  while (!slug.empty() && slug.back() == '_') slug.pop_back();
   return slug;
 }
 

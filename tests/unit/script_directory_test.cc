@@ -1,0 +1,121 @@
+// The migrations folder: loading every file into a graph, writing new revision files.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "strata/script.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class ScriptDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/strata-script-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  fs::path dir_;
+};
+
+TEST_F(ScriptDirectoryTest, WriteThenLoadRoundTrips) {
+  NewRevision a;
+  a.message = "Create users!";
+  a.rev_id = "aaaa0001";
+  a.upgrade_sql = "CREATE TABLE users (id int);\n";
+  a.downgrade_sql = "DROP TABLE users;\n";
+  Result<WrittenRevision> wa = WriteRevisionFile(dir_, a);
+  ASSERT_TRUE(wa.ok()) << wa.status().ToString();
+  EXPECT_EQ(wa->id, "aaaa0001");
+  EXPECT_EQ(wa->path, dir_ / "aaaa0001_create_users.sql");
+
+  NewRevision b;
+  b.message = "second";
+  b.parents = {"aaaa0001"};
+  b.branch_labels = {"lbl"};
+  b.transactional = false;
+  Result<WrittenRevision> wb = WriteRevisionFile(dir_, b);
+  ASSERT_TRUE(wb.ok());
+  EXPECT_EQ(wb->id.size(), 12u);
+
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_EQ(g->size(), 2u);
+  const Revision* ra = g->Find("aaaa0001");
+  ASSERT_NE(ra, nullptr);
+  EXPECT_EQ(ra->message, "Create users!");
+  EXPECT_THAT(ra->upgrade.sql, HasSubstr("CREATE TABLE users"));
+  ASSERT_TRUE(ra->downgrade.has_value());
+  const Revision* rb = g->Find(wb->id);
+  ASSERT_NE(rb, nullptr);
+  EXPECT_EQ(rb->parents, std::vector<std::string>{"aaaa0001"});
+  EXPECT_EQ(rb->branch_labels, std::vector<std::string>{"lbl"});
+  EXPECT_FALSE(rb->transactional);
+  // No temp files are left behind.
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir_)) files += e.path().extension() == ".sql";
+  EXPECT_EQ(files, 2);
+}
+
+TEST_F(ScriptDirectoryTest, RefusesToOverwrite) {
+  NewRevision a;
+  a.message = "x";
+  a.rev_id = "aaaa0001";
+  ASSERT_TRUE(WriteRevisionFile(dir_, a).ok());
+  Result<WrittenRevision> again = WriteRevisionFile(dir_, a);
+  ASSERT_FALSE(again.ok());
+  EXPECT_THAT(again.status().ToString(), HasSubstr("already exists"));
+  a.rev_id = "bad id!";
+  EXPECT_EQ(WriteRevisionFile(dir_, a).status().kind(), ErrorKind::kUsage);
+}
+
+TEST_F(ScriptDirectoryTest, IgnoresNonSqlAndHiddenFiles) {
+  Write("aaaa0001_a.sql", "-- a\n-- Revision ID: aaaa0001\n-- migrate:upgrade\nSELECT 1;\n");
+  Write("README.md", "not a revision");
+  Write(".aaaa0002_tmp.sql", "garbage");
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->size(), 1u);
+}
+
+TEST_F(ScriptDirectoryTest, ReportsEveryBadFileAtOnce) {
+  Write("a.sql", "-- a\n-- Revision ID: bad id\n-- migrate:upgrade\n");
+  Write("b.sql", "-- b\n-- Revision ID: bbbb0001\n");
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().kind(), ErrorKind::kInvalidScripts);
+  EXPECT_THAT(g.status().message(), HasSubstr("a.sql"));
+  EXPECT_THAT(g.status().message(), HasSubstr("b.sql"));
+}
+
+TEST_F(ScriptDirectoryTest, MissingFolderSaysRunInit) {
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_ / "nope");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().kind(), ErrorKind::kInvalidScripts);
+  EXPECT_THAT(g.status().ToString(), HasSubstr("strata init"));
+}
+
+TEST(SlugifyTest, Cases) {
+  struct {
+    const char* in;
+    const char* out;
+  } cases[] = {{"Add email column", "add_email_column"},
+               {"  leading and trailing!! ", "leading_and_trailing"},
+               {"ünïcode & symbols", "n_code_symbols"},
+               {"", ""},
+               {"a-very-long-message-that-goes-on-and-on-past-forty-characters",
+                "a_very_long_message_that_goes_on_and_on"}};
+  for (const auto& c : cases) EXPECT_EQ(Slugify(c.in), c.out) << c.in;
+}
+
+}  // namespace
+}  // namespace strata
