@@ -1,0 +1,548 @@
+// One scenario suite run against every database backend of the run (cf. dbmate's testEachURL):
+// SQLite always, PostgreSQL when configured (test_db.h). Steps are built by hand here so that
+// the driver is tested without the planner.
+#include "strata/driver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "driver/test_db.h"
+
+namespace strata {
+namespace {
+
+using testing::CreateTestDb;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::TestDb;
+
+// Revisions and steps built by hand; revisions live in a deque so Step pointers stay valid.
+class Steps {
+ public:
+  const Revision& Add(std::string id, std::string upgrade_sql, std::string downgrade_sql = "",
+                      bool transactional = true) {
+    Revision r;
+    r.id = std::move(id);
+    r.path = "migrations/" + r.id + "_test.sql";
+    r.transactional = transactional;
+    r.upgrade = {std::move(upgrade_sql), 10};
+    r.downgrade = SqlSection{std::move(downgrade_sql), 40};
+    revisions_.push_back(std::move(r));
+    return revisions_.back();
+  }
+
+  // An upgrade of `rev` from `from` (empty = base): one version change.
+  Step Up(const Revision& rev, const std::string& from) {
+    Step s;
+    s.revision = &rev;
+    s.direction = Direction::kUpgrade;
+    if (from.empty()) {
+      s.version_changes = {{VersionChange::Kind::kInsert, "", rev.id}};
+    } else {
+      s.from_ids = {from};
+      s.heads_before = {from};
+      s.version_changes = {{VersionChange::Kind::kUpdate, from, rev.id}};
+    }
+    s.to_ids = {rev.id};
+    return s;
+  }
+
+  Step Down(const Revision& rev, const std::string& to) {
+    Step s;
+    s.revision = &rev;
+    s.direction = Direction::kDowngrade;
+    s.from_ids = {rev.id};
+    s.heads_before = {rev.id};
+    if (to.empty()) {
+      s.version_changes = {{VersionChange::Kind::kDelete, rev.id, ""}};
+    } else {
+      s.to_ids = {to};
+      s.version_changes = {{VersionChange::Kind::kUpdate, rev.id, to}};
+    }
+    return s;
+  }
+
+ private:
+  std::deque<Revision> revisions_;
+};
+
+StepRun RunOf(const Step& step, bool check_heads = false) {
+  StepRun run;
+  run.step = &step;
+  run.checksum = std::string(64, 'c');
+  run.applied_by = "tester@host";
+  run.strata_version = "0.1.0-test";
+  run.check_heads = check_heads;
+  return run;
+}
+
+class DriverTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<TestDb>> db = CreateTestDb(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    driver_ = Open(options_);
+    ASSERT_NE(driver_, nullptr);
+  }
+
+  std::unique_ptr<Driver> Open(const DriverOptions& options) {
+    Result<DatabaseUrl> url = ParseDatabaseUrl(db_->url());
+    EXPECT_TRUE(url.ok()) << url.status().ToString();
+    if (!url.ok()) return nullptr;
+    Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, options);
+    EXPECT_TRUE(driver.ok()) << driver.status().ToString();
+    if (!driver.ok()) return nullptr;
+    return std::move(driver).value();
+  }
+
+  std::vector<std::string> Versions() {
+    Result<std::vector<std::string>> v = driver_->ReadVersions();
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? *v : std::vector<std::string>{"<error>"};
+  }
+
+  std::vector<LogEntry> Log(int limit = 100) {
+    Result<std::vector<LogEntry>> log = driver_->ReadLog(limit);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? *log : std::vector<LogEntry>{};
+  }
+
+  bool Exists(const std::string& table) {
+    Result<bool> exists = db_->TableExists(table);
+    EXPECT_TRUE(exists.ok()) << exists.status().ToString();
+    return exists.ok() && *exists;
+  }
+
+  void Apply(const Step& step) {
+    Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(step));
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    ASSERT_EQ(*outcome, StepOutcome::kApplied);
+  }
+
+  DriverOptions options_;
+  std::unique_ptr<TestDb> db_;
+  std::unique_ptr<Driver> driver_;
+  Steps steps_;
+};
+
+TEST_P(DriverTest, FreshDatabaseReadsAsEmptyWithoutCreatingTables) {
+  EXPECT_EQ(driver_->dialect(), db_->dialect());
+  EXPECT_THAT(Versions(), IsEmpty());
+  EXPECT_THAT(Log(), IsEmpty());
+  Result<std::vector<LogEntry>> failures = driver_->UnresolvedFailures();
+  ASSERT_TRUE(failures.ok()) << failures.status().ToString();
+  EXPECT_THAT(*failures, IsEmpty());
+  EXPECT_FALSE(Exists("alembic_version"));
+  EXPECT_FALSE(Exists("strata_log"));
+}
+
+TEST_P(DriverTest, EnsureTablesCreatesAlembicsLayoutIdempotently) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  EXPECT_TRUE(Exists("alembic_version"));
+  EXPECT_TRUE(Exists("strata_log"));
+  if (db_->dialect() == "sqlite") {
+    Result<testing::Rows> cols =
+        db_->Query("SELECT name, type, \"notnull\", pk FROM pragma_table_info('alembic_version')");
+    ASSERT_TRUE(cols.ok()) << cols.status().ToString();
+    EXPECT_THAT(*cols, ElementsAre(ElementsAre("version_num", "VARCHAR(32)", "1", "1")));
+    Result<testing::Rows> sql =
+        db_->Query("SELECT sql FROM sqlite_master WHERE name = 'alembic_version'");
+    ASSERT_TRUE(sql.ok());
+    EXPECT_THAT((*sql)[0][0], HasSubstr("CONSTRAINT \"alembic_version_pkc\" PRIMARY KEY"));
+  } else {
+    Result<testing::Rows> cols = db_->Query(
+        "SELECT column_name, data_type, character_maximum_length, is_nullable FROM "
+        "information_schema.columns WHERE table_name = 'alembic_version'");
+    ASSERT_TRUE(cols.ok()) << cols.status().ToString();
+    EXPECT_THAT(*cols, ElementsAre(ElementsAre("version_num", "character varying", "32", "NO")));
+    Result<testing::Rows> pk = db_->Query(
+        "SELECT constraint_name FROM information_schema.table_constraints WHERE table_name = "
+        "'alembic_version' AND constraint_type = 'PRIMARY KEY'");
+    ASSERT_TRUE(pk.ok()) << pk.status().ToString();
+    EXPECT_THAT(*pk, ElementsAre(ElementsAre("alembic_version_pkc")));
+  }
+  // The version table is a set of heads: the primary key refuses duplicates.
+  ASSERT_TRUE(db_->Exec("INSERT INTO alembic_version VALUES ('abc')").ok());
+  EXPECT_FALSE(db_->Exec("INSERT INTO alembic_version VALUES ('abc')").ok());
+}
+
+TEST_P(DriverTest, VersionTableNameFromOptionsIsQuoted) {
+  options_.version_table = "my \"odd\" versions";
+  driver_ = Open(options_);
+  ASSERT_NE(driver_, nullptr);
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  EXPECT_TRUE(Exists("my \"\"odd\"\" versions") || Exists("my \"odd\" versions"));
+  const Revision& a = steps_.Add("a1", "CREATE TABLE t_a (x int);");
+  Step up = steps_.Up(a, "");
+  Apply(up);
+  EXPECT_THAT(Versions(), ElementsAre("a1"));
+}
+
+TEST_P(DriverTest, ApplyStepWritesVersionRowsAndLog) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa", "CREATE TABLE t_a (x int);\nINSERT INTO t_a VALUES (1);",
+                                 "DROP TABLE t_a;");
+  const Revision& b = steps_.Add("bbbb", "CREATE TABLE t_b (x int);", "DROP TABLE t_b;");
+  Step up_a = steps_.Up(a, "");
+  Step up_b = steps_.Up(b, "aaaa");
+  Apply(up_a);
+  EXPECT_THAT(Versions(), ElementsAre("aaaa"));
+  Apply(up_b);
+  EXPECT_THAT(Versions(), ElementsAre("bbbb"));
+  EXPECT_TRUE(Exists("t_a"));
+  EXPECT_TRUE(Exists("t_b"));
+
+  Step down_b = steps_.Down(b, "aaaa");
+  Step down_a = steps_.Down(a, "");
+  Apply(down_b);
+  EXPECT_THAT(Versions(), ElementsAre("aaaa"));
+  EXPECT_FALSE(Exists("t_b"));
+  Apply(down_a);
+  EXPECT_THAT(Versions(), IsEmpty());
+
+  std::vector<LogEntry> log = Log();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].revision, "aaaa");
+  EXPECT_EQ(log[0].direction, "downgrade");
+  EXPECT_EQ(log[3].revision, "aaaa");
+  EXPECT_EQ(log[3].direction, "upgrade");
+  EXPECT_GT(log[0].id, log[1].id);
+  for (const LogEntry& e : log) {
+    EXPECT_EQ(e.status, "done");
+    EXPECT_EQ(e.checksum, std::string(64, 'c'));
+    EXPECT_TRUE(std::regex_match(e.started_at, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << e.started_at;
+    EXPECT_GE(e.duration_ms, 0);
+    EXPECT_EQ(e.applied_by, "tester@host");
+    EXPECT_EQ(e.strata_version, "0.1.0-test");
+    EXPECT_EQ(e.error, "");
+  }
+  EXPECT_EQ(Log(1).size(), 1u);
+}
+
+TEST_P(DriverTest, TransactionalFailureRollsBackEverythingAndNamesFileLine) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa", "CREATE TABLE t_a (x int);");
+  Step up_a = steps_.Up(a, "");
+  Apply(up_a);
+  // Section starts at file line 10; the failing statement starts on its 5th line, after a
+  // comment, so the reported line is 14.
+  const Revision& b = steps_.Add("bbbb",
+                                 "CREATE TABLE t_b (x int);\n"
+                                 "INSERT INTO t_b VALUES (1);\n"
+                                 "\n"
+                                 "-- this one is wrong\n"
+                                 "INSERT INTO no_such_table VALUES (1);\n"
+                                 "CREATE TABLE t_c (x int);\n");
+  Step up_b = steps_.Up(b, "aaaa");
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up_b));
+  ASSERT_FALSE(outcome.ok());
+  const Status& s = outcome.status();
+  EXPECT_EQ(s.kind(), ErrorKind::kMigrationFailed) << s.ToString();
+  EXPECT_EQ(s.revision(), "bbbb");
+  EXPECT_EQ(s.file(), "migrations/bbbb_test.sql");
+  EXPECT_EQ(s.line(), 14) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("failed: "));
+  EXPECT_THAT(s.message(), HasSubstr("no_such_table"));
+  EXPECT_FALSE(s.hint().empty());
+
+  EXPECT_THAT(Versions(), ElementsAre("aaaa"));
+  EXPECT_FALSE(Exists("t_b"));
+  EXPECT_FALSE(Exists("t_c"));
+  EXPECT_EQ(Log().size(), 1u);  // only aaaa's row
+  Result<std::vector<LogEntry>> failures = driver_->UnresolvedFailures();
+  ASSERT_TRUE(failures.ok());
+  EXPECT_THAT(*failures, IsEmpty());
+}
+
+TEST_P(DriverTest, SyntaxErrorReportsTheStatementsLine) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa", "CREATE TABLE t_a (x int);\n\nCREATE TABLEE oops;\n");
+  Step up = steps_.Up(a, "");
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed);
+  EXPECT_EQ(outcome.status().line(), 12) << outcome.status().ToString();
+  EXPECT_FALSE(Exists("t_a"));
+  EXPECT_THAT(Versions(), IsEmpty());
+}
+
+TEST_P(DriverTest, NonTransactionalPartialFailureNeedsAPerson) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa",
+                                 "CREATE TABLE t_a (x int);\n"
+                                 "INSERT INTO missing_table VALUES (1);\n"
+                                 "CREATE TABLE t_never (x int);\n",
+                                 "", /*transactional=*/false);
+  Step up = steps_.Up(a, "");
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
+  ASSERT_FALSE(outcome.ok());
+  const Status& s = outcome.status();
+  EXPECT_EQ(s.kind(), ErrorKind::kNeedsPerson) << s.ToString();
+  EXPECT_EQ(s.line(), 11);
+  EXPECT_THAT(s.message(), HasSubstr("INSERT INTO missing_table VALUES (1)"));
+  EXPECT_THAT(s.hint(), HasSubstr("strata stamp aaaa"));
+
+  EXPECT_TRUE(Exists("t_a"));  // committed before the failure
+  EXPECT_FALSE(Exists("t_never"));
+  EXPECT_THAT(Versions(), IsEmpty());
+  Result<std::vector<LogEntry>> failures = driver_->UnresolvedFailures();
+  ASSERT_TRUE(failures.ok()) << failures.status().ToString();
+  ASSERT_EQ(failures->size(), 1u);
+  EXPECT_EQ((*failures)[0].revision, "aaaa");
+  EXPECT_EQ((*failures)[0].status, "failed");
+  EXPECT_THAT((*failures)[0].error, HasSubstr("missing_table"));
+  EXPECT_THAT((*failures)[0].error, HasSubstr("migrations/aaaa_test.sql:11"));
+
+  // A person finished it by hand and stamps: resolved.
+  StepRun info = RunOf(up);
+  ASSERT_TRUE(driver_->Stamp({{VersionChange::Kind::kInsert, "", "aaaa"}}, info).ok());
+  failures = driver_->UnresolvedFailures();
+  ASSERT_TRUE(failures.ok());
+  EXPECT_THAT(*failures, IsEmpty());
+  EXPECT_THAT(Versions(), ElementsAre("aaaa"));
+}
+
+TEST_P(DriverTest, NonTransactionalSuccessIsRecorded) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a =
+      steps_.Add("aaaa", "CREATE TABLE t_a (x int);\nCREATE INDEX i_a ON t_a (x);", "", false);
+  Step up = steps_.Up(a, "");
+  Apply(up);
+  EXPECT_THAT(Versions(), ElementsAre("aaaa"));
+  ASSERT_EQ(Log().size(), 1u);
+  EXPECT_EQ(Log()[0].status, "done");
+}
+
+TEST_P(DriverTest, LaterSuccessResolvesAFailure) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& bad = steps_.Add("aaaa", "SELECT * FROM missing_table;", "", false);
+  Step up_bad = steps_.Up(bad, "");
+  ASSERT_FALSE(driver_->ApplyStep(RunOf(up_bad)).ok());
+  const Revision& good = steps_.Add("aaaa", "CREATE TABLE t_a (x int);", "", false);
+  Step up_good = steps_.Up(good, "");
+  Apply(up_good);
+  Result<std::vector<LogEntry>> failures = driver_->UnresolvedFailures();
+  ASSERT_TRUE(failures.ok());
+  EXPECT_THAT(*failures, IsEmpty());
+  ASSERT_EQ(Log().size(), 2u);
+  EXPECT_EQ(Log()[1].status, "failed");
+}
+
+TEST_P(DriverTest, StampChangesVersionsAndLogsEachRevision) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  StepRun info;
+  info.applied_by = "p@h";
+  info.strata_version = "v";
+  ASSERT_TRUE(driver_
+                  ->Stamp({{VersionChange::Kind::kInsert, "", "aaaa"},
+                           {VersionChange::Kind::kInsert, "", "bbbb"}},
+                          info)
+                  .ok());
+  EXPECT_THAT(Versions(), ElementsAre("aaaa", "bbbb"));
+  ASSERT_TRUE(driver_
+                  ->Stamp({{VersionChange::Kind::kUpdate, "aaaa", "cccc"},
+                           {VersionChange::Kind::kDelete, "bbbb", ""}},
+                          info)
+                  .ok());
+  EXPECT_THAT(Versions(), ElementsAre("cccc"));
+  std::vector<LogEntry> log = Log();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].revision, "bbbb");
+  EXPECT_EQ(log[1].revision, "cccc");
+  for (const LogEntry& e : log) EXPECT_EQ(e.direction, "stamp");
+
+  // Deleting a row that is not there is refused and changes nothing.
+  Status missing = driver_->Stamp(
+      {{VersionChange::Kind::kInsert, "", "dddd"}, {VersionChange::Kind::kDelete, "zzzz", ""}},
+      info);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_THAT(Versions(), ElementsAre("cccc"));
+}
+
+TEST_P(DriverTest, StaleHeadsAreDetectedBeforeRunning) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa", "CREATE TABLE t_a (x int);");
+  const Revision& b = steps_.Add("bbbb", "CREATE TABLE t_b (x int);");
+  Step up_a = steps_.Up(a, "");
+  Step up_b = steps_.Up(b, "aaaa");
+  // The database is at base, but this step expects aaaa: another process must have moved it.
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up_b, /*check_heads=*/true));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(*outcome, StepOutcome::kStale);
+  EXPECT_FALSE(Exists("t_b"));
+  EXPECT_THAT(Log(), IsEmpty());
+
+  outcome = driver_->ApplyStep(RunOf(up_a, true));
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(*outcome, StepOutcome::kApplied);
+  // A second process that planned from base now finds aaaa applied.
+  auto other = Open(options_);
+  ASSERT_NE(other, nullptr);
+  outcome = other->ApplyStep(RunOf(up_a, true));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(*outcome, StepOutcome::kStale);
+  EXPECT_EQ(Log().size(), 1u);
+}
+
+TEST_P(DriverTest, LockHeldElsewhereTimesOut) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  options_.lock_timeout = std::chrono::seconds(1);
+  std::vector<std::string> waits;
+  options_.on_wait = [&](const std::string& line) { waits.push_back(line); };
+  driver_ = Open(options_);
+  ASSERT_NE(driver_, nullptr);
+  ASSERT_TRUE(db_->HoldMigrationLock(options_).ok());
+  const Revision& a = steps_.Add("aaaa", "CREATE TABLE t_a (x int);");
+  Step up = steps_.Up(a, "");
+
+  auto t0 = std::chrono::steady_clock::now();
+  Status s = driver_->AcquireLock();
+  if (s.ok()) {
+    Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up, !driver_->lock_spans_run()));
+    s = outcome.ok() ? Status::Ok() : outcome.status();
+  }
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(db_->ReleaseHeldLock().ok());
+
+  EXPECT_EQ(s.kind(), ErrorKind::kLockTimeout) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("try again later"));
+  if (db_->dialect() == "sqlite") {
+    EXPECT_THAT(s.message(), HasSubstr("test.db"));
+  }
+  EXPECT_GE(waited, std::chrono::milliseconds(900));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_FALSE(waits.empty());
+  EXPECT_THAT(Versions(), IsEmpty());
+
+  // Once the other holder is gone, the same driver proceeds.
+  ASSERT_TRUE(driver_->AcquireLock().ok());
+  Apply(up);
+  ASSERT_TRUE(driver_->ReleaseLock().ok());
+}
+
+TEST_P(DriverTest, InterruptCancelsTheRunningStepAndRollsBack) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a =
+      steps_.Add("aaaa", "CREATE TABLE t_a (x int);\n" + db_->SlowStatement() + "\n");
+  Step up = steps_.Up(a, "");
+  std::atomic<bool> done{false};
+  // Interrupt repeatedly until the step returns: one Interrupt() could land before the slow
+  // statement starts, and there is no way to know when it has without sleeping.
+  std::thread interrupter([&] {
+    while (!done.load()) {
+      driver_->Interrupt();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
+  done.store(true);
+  interrupter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("interrupted"));
+  EXPECT_FALSE(Exists("t_a"));
+  EXPECT_THAT(Versions(), IsEmpty());
+  EXPECT_THAT(Log(), IsEmpty());
+}
+
+TEST_P(DriverTest, DatabaseSizeIsReported) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  Result<std::optional<int64_t>> size = driver_->DatabaseSize();
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  ASSERT_TRUE(size->has_value());
+  EXPECT_GT(**size, 0);
+}
+
+std::string BackendName(const ::testing::TestParamInfo<std::string>& param) { return param.param; }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DriverTest, ::testing::ValuesIn(testing::TestBackends()),
+                         BackendName);
+
+// SQLite-only: how opening fails and what is created.
+class SqliteOpenTest : public ::testing::Test {
+ protected:
+  Result<std::unique_ptr<Driver>> OpenUrl(const std::string& url) {
+    Result<DatabaseUrl> parsed = ParseDatabaseUrl(url);
+    if (!parsed.ok()) return parsed.status();
+    return OpenDriver(*parsed, DriverOptions());
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(SqliteOpenTest, MissingFileIsCreated) {
+  std::string path = dir_.path() + "/new.db";
+  Result<std::unique_ptr<Driver>> driver = OpenUrl("sqlite:" + path);
+  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE((*driver)->lock_spans_run());
+}
+
+TEST_F(SqliteOpenTest, MissingDirectoryIsAConnectionError) {
+  std::string url = "sqlite:" + dir_.path() + "/no/such/dir/x.db";
+  Result<std::unique_ptr<Driver>> driver = OpenUrl(url);
+  ASSERT_FALSE(driver.ok());
+  EXPECT_EQ(driver.status().kind(), ErrorKind::kConnection);
+  EXPECT_THAT(driver.status().message(), HasSubstr(url));
+  EXPECT_THAT(driver.status().message(), HasSubstr("does not exist"));
+}
+
+TEST_F(SqliteOpenTest, DirectoryOrGarbageFileIsAConnectionError) {
+  Result<std::unique_ptr<Driver>> driver = OpenUrl("sqlite:" + dir_.path());
+  ASSERT_FALSE(driver.ok());
+  EXPECT_EQ(driver.status().kind(), ErrorKind::kConnection);
+
+  std::string path = dir_.path() + "/garbage.db";
+  std::ofstream(path) << std::string(4096, 'x');
+  driver = OpenUrl("sqlite:" + path);
+  ASSERT_FALSE(driver.ok());
+  EXPECT_EQ(driver.status().kind(), ErrorKind::kConnection) << driver.status().ToString();
+  EXPECT_THAT(driver.status().message(), HasSubstr("not a database"));
+}
+
+TEST_F(SqliteOpenTest, InMemoryDatabaseWorks) {
+  Result<std::unique_ptr<Driver>> driver = OpenUrl("sqlite::memory:");
+  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  ASSERT_TRUE((*driver)->EnsureTables().ok());
+  Result<std::vector<std::string>> versions = (*driver)->ReadVersions();
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(*versions, IsEmpty());
+}
+
+TEST(RegistryTest, MissingPostgresModuleSaysWhereItLooked) {
+  if (testing::TestBackends().size() > 1) {
+    GTEST_SKIP() << "the PostgreSQL module is in use by this run";
+  }
+  // The build puts the module next to the strata executable.
+  std::filesystem::path module =
+      std::filesystem::path(STRATA_BINARY).parent_path() / "strata_postgres.so";
+  if (std::filesystem::exists(module) || std::getenv("STRATA_POSTGRES_MODULE") != nullptr) {
+    GTEST_SKIP() << "a PostgreSQL module is available; its absence cannot be tested here";
+  }
+  Result<DatabaseUrl> url = ParseDatabaseUrl("postgresql://bob:hunter2@localhost/app");
+  ASSERT_TRUE(url.ok());
+  Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, DriverOptions());
+  ASSERT_FALSE(driver.ok());
+  EXPECT_EQ(driver.status().kind(), ErrorKind::kConnection);
+  EXPECT_THAT(driver.status().message(), HasSubstr("strata_postgres.so was not found"));
+  EXPECT_THAT(driver.status().message(), HasSubstr("bob:***@localhost"));
+  EXPECT_THAT(driver.status().ToString(), ::testing::Not(HasSubstr("hunter2")));
+}
+
+}  // namespace
+}  // namespace strata
