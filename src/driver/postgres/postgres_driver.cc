@@ -1,0 +1,713 @@
+#include "driver/postgres/postgres_driver.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <thread>
+#include <utility>
+
+#include "driver/postgres/identifiers.h"
+#include "driver/postgres/pg_error.h"
+#include "driver/sql_text.h"
+#include "driver/utc_time.h"
+#include "strata/url.h"
+
+namespace strata::pg {
+namespace {
+
+// Prepared once per connection, used by every step: the version table changes and the log row
+// need no parsing or planning per revision.
+constexpr const char* kInsertVersion = "strata_version_insert";
+constexpr const char* kDeleteVersion = "strata_version_delete";
+constexpr const char* kUpdateVersion = "strata_version_update";
+constexpr const char* kInsertLog = "strata_log_insert";
+
+// Raised (as a failed cast) when a version row to delete or update is missing, so that the
+// mismatch aborts the transaction on the server and COMMIT, already queued, does not run.
+constexpr const char* kMissingVersionMarker = "strata: the version table does not hold ";
+
+std::string Value(const PGresult* r, int row, int col) {
+  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+bool IsMissingTable(const PgError& error) {
+  // undefined_table, or invalid_schema_name when version_schema does not exist yet.
+  return error.sqlstate == "42P01" || error.sqlstate == "3F000";
+}
+
+// Spelled out rather than DirectionName() so that the module needs no planner code.
+const char* DirectionText(Direction direction) {
+  return direction == Direction::kUpgrade ? "upgrade" : "downgrade";
+}
+
+std::string TargetOf(const Step& step) {
+  return step.to_ids.empty() ? "base" : fmt::format("{}", fmt::join(step.to_ids, " "));
+}
+
+std::string LogSelectColumns() {
+  return "id, revision, direction, status, checksum, "
+         "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), duration_ms, "
+         "applied_by, strata_version, coalesce(error, '')";
+}
+
+std::vector<LogEntry> ReadLogRows(const PGresult* r) {
+  std::vector<LogEntry> out;
+  for (int i = 0; i < PQntuples(r); ++i) {
+    LogEntry e;
+    e.id = std::stoll(Value(r, i, 0));
+    e.revision = Value(r, i, 1);
+    e.direction = Value(r, i, 2);
+    e.status = Value(r, i, 3);
+    e.checksum = Value(r, i, 4);
+    e.started_at = Value(r, i, 5);
+    e.duration_ms = std::stoll(Value(r, i, 6));
+    e.applied_by = Value(r, i, 7);
+    e.strata_version = Value(r, i, 8);
+    e.error = Value(r, i, 9);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Driver>> PostgresDriver::Open(const DatabaseUrl& url,
+                                                     const DriverOptions& options) {
+  auto session = Session::Connect(url.original);
+  if (!session.ok()) return session.status();
+  return std::unique_ptr<Driver>(new PostgresDriver(std::move(session).value(), options));
+}
+
+PostgresDriver::PostgresDriver(std::unique_ptr<Session> session, DriverOptions options)
+    : session_(std::move(session)),
+      options_(std::move(options)),
+      version_table_(QualifiedName(options_.version_schema, options_.version_table)),
+      log_table_(QualifiedName(options_.version_schema, "strata_log")),
+      lock_(*session_, options_.version_schema, options_.version_table) {}
+
+Status PostgresDriver::AcquireLock() { return lock_.Acquire(options_, interrupted_); }
+
+Status PostgresDriver::ReleaseLock() { return lock_.Release(); }
+
+void PostgresDriver::Interrupt() {
+  interrupted_.store(true);
+  session_->Cancel();
+}
+
+Status PostgresDriver::EnsureTables() {
+  const std::string& schema = options_.version_schema;
+  for (int attempt = 0;; ++attempt) {
+    // Look first, create only what is missing: CREATE ... IF NOT EXISTS checks the CREATE
+    // privilege before it checks existence, and a deploy role often has no CREATE.
+    auto found = session_->Exec("looking for the version table",
+                                "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
+                                "$3 = '' OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3)",
+                                {version_table_, log_table_, schema});
+    if (!found.ok()) return found.status();
+    bool has_version = Value(found->get(), 0, 0) == "t";
+    bool has_log = Value(found->get(), 0, 1) == "t";
+    bool has_schema = Value(found->get(), 0, 2) == "t";
+    if (has_version && has_log && has_schema) return Status::Ok();
+    std::string script = "BEGIN;\n";
+    if (!has_schema) script += fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", QuoteIdent(schema));
+    if (!has_version) {
+      // Exactly Alembic's layout, so Alembic and strata can take turns on one database.
+      script += fmt::format(
+          "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, "
+          "CONSTRAINT {} PRIMARY KEY (version_num));\n",
+          version_table_, QuoteIdent(options_.version_table + "_pkc"));
+    }
+    if (!has_log) {
+      script += fmt::format(
+          "CREATE TABLE IF NOT EXISTS {} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+          "revision VARCHAR(32) NOT NULL, direction TEXT NOT NULL, status TEXT NOT NULL, "
+          "checksum TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, "
+          "applied_by TEXT NOT NULL, strata_version TEXT NOT NULL, error TEXT);\n",
+          log_table_);
+    }
+    script += "COMMIT;";
+    ResultPtr r = session_->ExecScriptRaw(script);
+    if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) return Status::Ok();
+    PgError error = ReadPgError(r.get(), session_->conn());
+    session_->RollbackIfOpen();
+    // Two processes creating the same table at once: the loser sees a duplicate; look again.
+    bool race = error.sqlstate == "23505" || error.sqlstate == "42P07" || error.sqlstate == "42P06";
+    if (race && attempt == 0) continue;
+    return QueryFailed(fmt::format("creating the version table {}", version_table_), r.get(),
+                       session_->conn(), session_->url());
+  }
+}
+
+Result<std::vector<std::string>> PostgresDriver::ReadVersions() {
+  // COLLATE "C": byte order, the order std::sort gives the runtime.
+  ResultPtr r = session_->ExecRaw(
+      fmt::format("SELECT version_num FROM {} ORDER BY version_num COLLATE \"C\"", version_table_));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    if (IsMissingTable(ReadPgError(r.get(), session_->conn()))) {
+      return std::vector<std::string>{};
+    }
+    return QueryFailed(fmt::format("reading the version table {}", version_table_), r.get(),
+                       session_->conn(), session_->url());
+  }
+  std::vector<std::string> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(Value(r.get(), i, 0));
+  return out;
+}
+
+Result<std::vector<LogEntry>> PostgresDriver::ReadLog(int limit) {
+  ResultPtr r = session_->ExecRaw(
+      fmt::format("SELECT {} FROM {} ORDER BY id DESC LIMIT $1", LogSelectColumns(), log_table_),
+      {std::to_string(std::max(limit, 0))});
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    if (IsMissingTable(ReadPgError(r.get(), session_->conn()))) return std::vector<LogEntry>{};
+    return QueryFailed("reading strata_log", r.get(), session_->conn(), session_->url());
+  }
+  return ReadLogRows(r.get());
+}
+
+Result<std::vector<LogEntry>> PostgresDriver::UnresolvedFailures() {
+  // As in the SQLite driver: resolved by a later successful run of the same revision, or by any
+  // later stamp (a person declared the state).
+  ResultPtr r = session_->ExecRaw(fmt::format(
+      "SELECT {} FROM {} f WHERE f.status = 'failed' AND NOT EXISTS (SELECT 1 FROM {} d "
+      "WHERE d.id > f.id AND ((d.status = 'done' AND d.revision = f.revision) OR "
+      "d.direction = 'stamp')) ORDER BY f.id",
+      LogSelectColumns(), log_table_, log_table_));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    if (IsMissingTable(ReadPgError(r.get(), session_->conn()))) return std::vector<LogEntry>{};
+    return QueryFailed("reading strata_log", r.get(), session_->conn(), session_->url());
+  }
+  return ReadLogRows(r.get());
+}
+
+Result<std::optional<int64_t>> PostgresDriver::DatabaseSize() {
+  auto r =
+      session_->Exec("reading the database size", "SELECT pg_database_size(current_database())");
+  if (!r.ok()) return r.status();
+  return std::optional<int64_t>(std::stoll(Value(r->get(), 0, 0)));
+}
+
+// ---- Statements shared by write transactions ----------------------------------------------
+
+void PostgresDriver::AddSessionCheck(Pipeline& pipeline) {
+  if (!lock_.held()) return;
+  // Fails the transaction (a failed cast) when it runs in another server session than the one
+  // holding the lock. Not a prepared statement: a pooler's other session would not have it.
+  pipeline.Query(
+      "SELECT CASE WHEN pg_backend_pid() = $1::int THEN 0 "
+      "ELSE ('strata: server session moved to ' || pg_backend_pid())::int END",
+      {std::to_string(lock_.backend_pid())}, kSessionCheck);
+}
+
+void PostgresDriver::AddPrepares(Pipeline& pipeline) {
+  if (prepared_) return;
+  const std::string missing = fmt::format(
+      "SELECT CASE WHEN count(*) = 1 THEN 0 ELSE ('{}' || $1::text)::int END FROM changed",
+      kMissingVersionMarker);
+  pipeline.Prepare(kInsertVersion,
+                   fmt::format("INSERT INTO {} (version_num) VALUES ($1)", version_table_),
+                   kPrepare);
+  pipeline.Prepare(kDeleteVersion,
+                   fmt::format("WITH changed AS (DELETE FROM {} WHERE version_num = $1 "
+                               "RETURNING 1) {}",
+                               version_table_, missing),
+                   kPrepare);
+  pipeline.Prepare(kUpdateVersion,
+                   fmt::format("WITH changed AS (UPDATE {} SET version_num = $2 WHERE "
+                               "version_num = $1 RETURNING 1) {}",
+                               version_table_, missing),
+                   kPrepare);
+  pipeline.Prepare(
+      kInsertLog,
+      fmt::format("INSERT INTO {} (revision, direction, status, checksum, started_at, "
+                  "duration_ms, applied_by, strata_version, error) VALUES ($1, $2, $3, $4, "
+                  "coalesce($5::timestamptz, now()), coalesce($6::bigint, (extract(epoch FROM "
+                  "clock_timestamp() - now()) * 1000)::bigint), $7, $8, $9)",
+                  log_table_),
+      kPrepare);
+}
+
+void PostgresDriver::NotePrepared(const Pipeline& pipeline, int first_prepare_item) {
+  // Prepared statements outlive a rolled-back transaction; they exist once their Parse
+  // succeeded, whatever happened after.
+  if (prepared_ || first_prepare_item < 0) return;
+  bool all = true;
+  for (int i = first_prepare_item; i < first_prepare_item + 4; ++i) all &= pipeline.succeeded(i);
+  prepared_ = all;
+}
+
+void PostgresDriver::AddVersionChanges(Pipeline& pipeline,
+                                       const std::vector<VersionChange>& changes) {
+  for (const VersionChange& c : changes) {
+    switch (c.kind) {
+      case VersionChange::Kind::kInsert:
+        pipeline.Prepared(kInsertVersion, {c.to}, kVersionChange);
+        break;
+      case VersionChange::Kind::kDelete:
+        pipeline.Prepared(kDeleteVersion, {c.from}, kVersionChange);
+        break;
+      case VersionChange::Kind::kUpdate:
+        pipeline.Prepared(kUpdateVersion, {c.from, c.to}, kVersionChange);
+        break;
+    }
+  }
+}
+
+void PostgresDriver::AddLogRow(Pipeline& pipeline, const LogRow& row) {
+  pipeline.Prepared(kInsertLog,
+                    {row.revision, row.direction, row.status, row.checksum, row.started_at,
+                     row.duration_ms ? std::optional<std::string>(std::to_string(*row.duration_ms))
+                                     : std::nullopt,
+                     row.applied_by, row.strata_version, row.error},
+                    kLogRow);
+}
+
+Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* step,
+                                       const std::vector<SqlStatement>* statements) {
+  int item = pipeline.failed_item();
+  PgError error = ReadPgError(pipeline.failed_result(), session_->conn());
+  ErrorKind kind = KindOfPgError(error, session_->conn());
+  const std::string& url = session_->url();
+  if (kind == ErrorKind::kConnection) {
+    return Status::Connection(fmt::format("lost the connection to {}: {}", RedactUrl(url),
+                                          RedactSecrets(FormatPgError(error), url)))
+        .WithHint("the step's transaction was rolled back; run the command again");
+  }
+  int tag = item >= 0 ? pipeline.tag(item) : kControl;
+  if (tag >= 0 && step != nullptr && statements != nullptr) {
+    return StatementError(error, kind, *step, (*statements)[tag], tag,
+                          static_cast<int>(statements->size()));
+  }
+  std::string revision = step != nullptr && step->revision != nullptr ? step->revision->id : "";
+  switch (tag) {
+    case kSessionCheck: {
+      std::string now_pid = error.message;
+      auto pos = now_pid.rfind(' ');
+      now_pid = pos == std::string::npos ? "" : now_pid.substr(pos + 1);
+      while (!now_pid.empty() && !std::isdigit(static_cast<unsigned char>(now_pid.back()))) {
+        now_pid.pop_back();
+      }
+      return std::move(SessionMovedError(lock_.backend_pid(), now_pid, RedactUrl(url)))
+          .WithRevision(revision);
+    }
+    case kVersionChange: {
+      std::string text = FormatPgError(error);
+      if (auto pos = error.message.find(kMissingVersionMarker); pos != std::string::npos) {
+        std::string missing = error.message.substr(pos + std::string(kMissingVersionMarker).size());
+        while (!missing.empty() && missing.back() == '"') missing.pop_back();
+        text = fmt::format("the version table {} does not hold {}", version_table_, missing);
+      } else if (error.sqlstate == "23505") {
+        text = fmt::format("the version table {} already holds that revision: {}", version_table_,
+                           text);
+      }
+      return Status::MigrationFailed(
+                 fmt::format("{} changed while strata ran ({}); another tool or process wrote it",
+                             version_table_, text))
+          .WithRevision(revision)
+          .WithHint("nothing was changed; run `strata current` and try again");
+    }
+    default:
+      return Status::Error(kind, fmt::format("{} while recording {} in {}: {}", ErrorKindName(kind),
+                                             revision.empty() ? "the stamp" : revision,
+                                             version_table_, FormatPgError(error)))
+          .WithRevision(revision);
+  }
+}
+
+Status PostgresDriver::StatementError(const PgError& error, ErrorKind kind, const Step& step,
+                                      const SqlStatement& statement, int index, int count) {
+  const SqlSection& section = step.section();
+  size_t in_statement = error.position > 0 ? CharPositionToOffset(statement.text, error.position)
+                                           : SkipBlanksAndComments(statement.text, 0);
+  int line = LineOfOffset(section, statement.offset + in_statement);
+  std::string where = count > 1 ? fmt::format("statement {} of {} ({})", index + 1, count,
+                                              StatementExcerpt(statement.text))
+                                : fmt::format("({})", StatementExcerpt(statement.text));
+  std::string text = RedactSecrets(FormatPgError(error), session_->url());
+  Status status =
+      Status::Error(kind, fmt::format("{} {} failed at {}: {}", DirectionText(step.direction),
+                                      step.revision->id, where, text))
+          .WithLocation(step.revision->path, line)
+          .WithRevision(step.revision->id);
+  if (kind == ErrorKind::kLockTimeout) {
+    return std::move(status).WithHint(fmt::format(
+        "a table lock was not had within statement_lock_timeout ({} ms){}; nothing was changed, "
+        "try again later",
+        options_.statement_lock_timeout.count(),
+        options_.retries > 0 ? fmt::format(", {} retries", options_.retries) : ""));
+  }
+  return status;
+}
+
+// ---- Steps ----------------------------------------------------------------------------------
+
+Result<StepOutcome> PostgresDriver::ApplyStep(const StepRun& run) {
+  if (run.step == nullptr || run.step->revision == nullptr) {
+    return Status::Usage("ApplyStep needs a step with a revision");
+  }
+  if (interrupted_.load()) {
+    return Status::MigrationFailed("interrupted before " + run.step->revision->id)
+        .WithRevision(run.step->revision->id);
+  }
+  return run.step->revision->transactional ? ApplyTransactional(run) : ApplyNonTransactional(run);
+}
+
+void PostgresDriver::SleepBeforeRetry(int attempt, const std::string& what) {
+  auto delay = std::chrono::milliseconds(std::min(500 << std::min(attempt, 5), 10000));
+  if (options_.on_wait) {
+    options_.on_wait(fmt::format("{}: lock_timeout expired, retry {} of {} in {} ms", what,
+                                 attempt + 1, options_.retries, delay.count()));
+  }
+  std::this_thread::sleep_for(delay);
+}
+
+Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
+  const Step& step = *run.step;
+  size_t error_offset = 0;
+  auto split = SplitStatements(step.section().sql, &error_offset);
+  for (int attempt = 0;; ++attempt) {
+    // A section libpg_query cannot parse (newer syntax than its PostgreSQL 15 grammar, or a
+    // real syntax error) goes to the server whole, which has the last word on it.
+    auto outcome = split.ok() ? RunTransactionOnce(run, &split.value()) : RunUnsplitSection(run);
+    if (!outcome.ok() && outcome.status().kind() == ErrorKind::kLockTimeout &&
+        attempt < options_.retries && !interrupted_.load()) {
+      SleepBeforeRetry(attempt,
+                       fmt::format("{} {}", DirectionText(step.direction), step.revision->id));
+      continue;
+    }
+    return outcome;
+  }
+}
+
+Status PostgresDriver::CheckHeadsInTransaction(const StepRun& run, bool* stale) {
+  *stale = false;
+  ResultPtr begin = session_->ExecScriptRaw("BEGIN");
+  if (PQresultStatus(begin.get()) != PGRES_COMMAND_OK) {
+    return QueryFailed("starting a transaction", begin.get(), session_->conn(), session_->url());
+  }
+  // Rows are locked so that a process checking at the same time waits for this one.
+  ResultPtr r = session_->ExecRaw(fmt::format(
+      "SELECT version_num FROM {} ORDER BY version_num COLLATE \"C\" FOR UPDATE", version_table_));
+  std::vector<std::string> now;
+  if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
+    for (int i = 0; i < PQntuples(r.get()); ++i) now.push_back(Value(r.get(), i, 0));
+  } else {
+    Status failed =
+        QueryFailed("reading the version table", r.get(), session_->conn(), session_->url());
+    session_->RollbackIfOpen();
+    return failed;
+  }
+  std::vector<std::string> expected = run.step->heads_before;
+  std::sort(expected.begin(), expected.end());
+  if (now != expected) {
+    *stale = true;
+    session_->RollbackIfOpen();
+  }
+  return Status::Ok();
+}
+
+Result<StepOutcome> PostgresDriver::RunTransactionOnce(
+    const StepRun& run, const std::vector<SqlStatement>* statements) {
+  const Step& step = *run.step;
+  Pipeline pipeline(*session_);
+  if (run.check_heads) {
+    bool stale = false;
+    STRATA_RETURN_IF_ERROR(CheckHeadsInTransaction(run, &stale));
+    if (stale) return StepOutcome::kStale;
+  } else {
+    pipeline.Query("BEGIN", {}, kControl);
+  }
+  AddSessionCheck(pipeline);
+  if (options_.statement_lock_timeout.count() > 0) {
+    pipeline.Query(
+        fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()), {},
+        kControl);
+  }
+  int first_prepare = prepared_ ? -1 : pipeline.size();
+  AddPrepares(pipeline);
+  if (statements != nullptr) {
+    for (size_t i = 0; i < statements->size(); ++i) {
+      pipeline.Query((*statements)[i].text, {}, static_cast<int>(i));
+    }
+  }
+  AddVersionChanges(pipeline, step.version_changes);
+  AddLogRow(pipeline,
+            {step.revision->id, DirectionText(step.direction), "done", run.checksum, std::nullopt,
+             std::nullopt, run.applied_by, run.strata_version, std::nullopt});
+  pipeline.Query("COMMIT", {}, kCommit);
+  Status sent = pipeline.Run();
+  NotePrepared(pipeline, first_prepare);
+  if (!sent.ok()) {
+    session_->RollbackIfOpen();
+    return sent;
+  }
+  if (pipeline.failed_item() < 0) return StepOutcome::kApplied;
+  session_->RollbackIfOpen();
+  Status failed = PipelineFailure(pipeline, &step, statements);
+  if (failed.kind() == ErrorKind::kMigrationFailed && failed.hint().empty()) {
+    return std::move(failed).WithHint(
+        "its transaction was rolled back and the version table is unchanged; fix the revision "
+        "and run the upgrade again");
+  }
+  return failed;
+}
+
+Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
+  const Step& step = *run.step;
+  if (run.check_heads) {
+    bool stale = false;
+    STRATA_RETURN_IF_ERROR(CheckHeadsInTransaction(run, &stale));
+    if (stale) return StepOutcome::kStale;
+  } else {
+    ResultPtr begin = session_->ExecScriptRaw("BEGIN");
+    if (PQresultStatus(begin.get()) != PGRES_COMMAND_OK) {
+      return QueryFailed("starting a transaction", begin.get(), session_->conn(), session_->url());
+    }
+  }
+  STRATA_RETURN_IF_ERROR(SessionCheck());
+  if (options_.statement_lock_timeout.count() > 0) {
+    auto set = session_->Exec(
+        "setting lock_timeout",
+        fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()));
+    if (!set.ok()) {
+      session_->RollbackIfOpen();
+      return set.status();
+    }
+  }
+  // Simple query protocol: the server reports positions within the whole section.
+  ResultPtr r = session_->ExecScriptRaw(step.section().sql);
+  ExecStatusType status = PQresultStatus(r.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+    PgError error = ReadPgError(r.get(), session_->conn());
+    session_->RollbackIfOpen();
+    SqlStatement whole{step.section().sql, 0};
+    return StatementError(error, KindOfPgError(error, session_->conn()), step, whole, 0, 1)
+        .WithHint(
+            "its transaction was rolled back and the version table is unchanged; fix the "
+            "revision and run the upgrade again");
+  }
+  Pipeline pipeline(*session_);
+  int first_prepare = prepared_ ? -1 : pipeline.size();
+  AddPrepares(pipeline);
+  AddVersionChanges(pipeline, step.version_changes);
+  AddLogRow(pipeline,
+            {step.revision->id, DirectionText(step.direction), "done", run.checksum, std::nullopt,
+             std::nullopt, run.applied_by, run.strata_version, std::nullopt});
+  pipeline.Query("COMMIT", {}, kCommit);
+  Status sent = pipeline.Run();
+  NotePrepared(pipeline, first_prepare);
+  if (!sent.ok() || pipeline.failed_item() >= 0) {
+    session_->RollbackIfOpen();
+    return sent.ok() ? PipelineFailure(pipeline, &step, nullptr) : sent;
+  }
+  return StepOutcome::kApplied;
+}
+
+Status PostgresDriver::SessionCheck() {
+  if (!lock_.held()) return Status::Ok();
+  auto r = session_->Exec("checking the server session", "SELECT pg_backend_pid()");
+  if (!r.ok()) return r.status();
+  std::string pid = Value(r->get(), 0, 0);
+  if (pid != std::to_string(lock_.backend_pid())) {
+    session_->RollbackIfOpen();
+    return SessionMovedError(lock_.backend_pid(), pid, RedactUrl(session_->url()));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> PostgresDriver::InvalidIndexes() {
+  auto r = session_->Exec(
+      "looking for INVALID indexes",
+      "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i "
+      "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE NOT i.indisvalid ORDER BY 1");
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(Value(r->get(), i, 0));
+  return out;
+}
+
+Status PostgresDriver::WriteFailedLogRow(const LogRow& row) {
+  Pipeline pipeline(*session_);
+  int first_prepare = prepared_ ? -1 : pipeline.size();
+  AddPrepares(pipeline);
+  AddLogRow(pipeline, row);
+  Status sent = pipeline.Run();
+  NotePrepared(pipeline, first_prepare);
+  if (!sent.ok()) return sent;
+  if (pipeline.failed_item() >= 0) {
+    return QueryFailed("recording the failure in strata_log", pipeline.failed_result(),
+                       session_->conn(), session_->url());
+  }
+  return Status::Ok();
+}
+
+Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
+  const Step& step = *run.step;
+  const Revision& revision = *step.revision;
+  const SqlSection& section = step.section();
+  const std::string direction = DirectionText(step.direction);
+  size_t error_offset = 0;
+  // Autocommit statements need exact boundaries, so only PostgreSQL's parser may split them;
+  // a section it cannot parse is refused before anything runs.
+  auto split = SplitStatements(section.sql, &error_offset);
+  if (!split.ok()) {
+    return Status::MigrationFailed(
+               fmt::format("{} {}: {}; nothing was run (a Transactional: false revision is split "
+                           "into statements by PostgreSQL's parser before it runs)",
+                           direction, revision.id, split.status().message()))
+        .WithLocation(revision.path, LineOfOffset(section, error_offset))
+        .WithRevision(revision.id);
+  }
+  const std::vector<SqlStatement>& statements = split.value();
+  if (run.check_heads) {
+    bool stale = false;
+    STRATA_RETURN_IF_ERROR(CheckHeadsInTransaction(run, &stale));
+    if (stale) return StepOutcome::kStale;
+    session_->RollbackIfOpen();  // the check's transaction must not wrap the statements
+  }
+  STRATA_RETURN_IF_ERROR(SessionCheck());
+  auto invalid_before = InvalidIndexes();
+  if (!invalid_before.ok()) return invalid_before.status();
+  const std::string started_at = FormatUtcIso8601(std::chrono::system_clock::now());
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&start] {
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count());
+  };
+  const bool set_timeout = options_.statement_lock_timeout.count() > 0;
+  if (set_timeout) {
+    auto set = session_->Exec(
+        "setting lock_timeout",
+        fmt::format("SET lock_timeout = {}", options_.statement_lock_timeout.count()));
+    if (!set.ok()) return set.status();
+  }
+  const int count = static_cast<int>(statements.size());
+  for (int i = 0; i < count; ++i) {
+    const SqlStatement& statement = statements[i];
+    for (int attempt = 0;; ++attempt) {
+      ResultPtr r = session_->ExecRaw(statement.text);
+      ExecStatusType status = PQresultStatus(r.get());
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+        break;
+      }
+      PgError error = ReadPgError(r.get(), session_->conn());
+      ErrorKind kind = KindOfPgError(error, session_->conn());
+      // In autocommit a statement that timed out waiting for a lock did nothing: retry it alone.
+      if (kind == ErrorKind::kLockTimeout && attempt < options_.retries && !interrupted_.load()) {
+        SleepBeforeRetry(attempt, fmt::format("{} {} statement {}", direction, revision.id, i + 1));
+        continue;
+      }
+      Status failed = StatementError(error, kind, step, statement, i, count);
+      if (kind == ErrorKind::kConnection) return failed;
+      if (set_timeout) session_->ExecRaw("RESET lock_timeout");
+      std::vector<std::string> left;
+      if (auto after = InvalidIndexes(); after.ok()) {
+        for (const std::string& index : *after) {
+          if (std::find(invalid_before->begin(), invalid_before->end(), index) ==
+              invalid_before->end()) {
+            left.push_back(index);
+          }
+        }
+      }
+      // Nothing took effect: an ordinary failure, the database is as before.
+      if (i == 0 && left.empty()) {
+        return kind == ErrorKind::kMigrationFailed
+                   ? std::move(failed).WithHint(
+                         "the first statement failed and nothing took effect; the version table "
+                         "is unchanged; fix the revision and run the upgrade again")
+                   : failed;
+      }
+      std::string took_effect = i == 0 ? "no earlier statement took effect"
+                                       : (i == 1 ? "statement 1 took effect"
+                                                 : fmt::format("statements 1-{} took effect", i));
+      std::string leftovers;
+      if (!left.empty()) {
+        leftovers =
+            fmt::format("; the failed {} left INVALID {} {} behind",
+                        IsConcurrentIndexBuild(statement.text) ? "index build" : "statement",
+                        left.size() == 1 ? "index" : "indexes", fmt::join(left, ", "));
+      }
+      std::string message = fmt::format(
+          "non-transactional revision {} failed part way ({}): {}; {}{}; the version table was "
+          "not changed",
+          revision.id, direction, failed.message(), took_effect, leftovers);
+      std::string drops;
+      for (const std::string& index : left)
+        drops += fmt::format("DROP INDEX CONCURRENTLY {}; ", index);
+      std::string hint = fmt::format(
+          "either finish the revision's work by hand and run `strata stamp {}`, or {}{}fix the "
+          "revision and run `strata {} {}` again",
+          TargetOf(step), drops.empty() ? "" : "run `" + drops.substr(0, drops.size() - 1) + "`, ",
+          i == 0 ? "" : fmt::format("undo what statements 1-{} did, ", i), direction,
+          TargetOf(step));
+      Status recorded = WriteFailedLogRow(
+          {revision.id, direction, "failed", run.checksum, started_at, elapsed_ms(), run.applied_by,
+           run.strata_version, fmt::format("{} (to resolve: {})", message, hint)});
+      if (!recorded.ok()) {
+        message +=
+            fmt::format("; recording the failure in strata_log failed too: {}", recorded.message());
+      }
+      return Status::NeedsPerson(std::move(message))
+          .WithLocation(failed.file(), failed.line())
+          .WithRevision(revision.id)
+          .WithHint(std::move(hint));
+    }
+  }
+  if (set_timeout) session_->ExecRaw("RESET lock_timeout");
+  Pipeline pipeline(*session_);
+  pipeline.Query("BEGIN", {}, kControl);
+  AddSessionCheck(pipeline);
+  int first_prepare = prepared_ ? -1 : pipeline.size();
+  AddPrepares(pipeline);
+  AddVersionChanges(pipeline, step.version_changes);
+  AddLogRow(pipeline, {revision.id, direction, "done", run.checksum, started_at, elapsed_ms(),
+                       run.applied_by, run.strata_version, std::nullopt});
+  pipeline.Query("COMMIT", {}, kCommit);
+  Status sent = pipeline.Run();
+  NotePrepared(pipeline, first_prepare);
+  if (sent.ok() && pipeline.failed_item() < 0) return StepOutcome::kApplied;
+  session_->RollbackIfOpen();
+  Status failed = sent.ok() ? PipelineFailure(pipeline, &step, nullptr) : sent;
+  return Status::NeedsPerson(
+             fmt::format("every statement of non-transactional revision {} took effect, but "
+                         "recording it in {} failed: {}",
+                         revision.id, version_table_, failed.message()))
+      .WithRevision(revision.id)
+      .WithHint(fmt::format("run `strata stamp {}`", TargetOf(step)));
+}
+
+Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) {
+  Pipeline pipeline(*session_);
+  pipeline.Query("BEGIN", {}, kControl);
+  AddSessionCheck(pipeline);
+  int first_prepare = prepared_ ? -1 : pipeline.size();
+  AddPrepares(pipeline);
+  AddVersionChanges(pipeline, changes);
+  for (const VersionChange& c : changes) {
+    const std::string& revision = c.kind == VersionChange::Kind::kDelete ? c.from : c.to;
+    AddLogRow(pipeline, {revision, "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
+                         log_info.applied_by, log_info.strata_version, std::nullopt});
+  }
+  if (changes.empty()) {
+    // Still worth a row: a stamp marks earlier failures as resolved by a person.
+    AddLogRow(pipeline, {"", "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
+                         log_info.applied_by, log_info.strata_version, std::nullopt});
+  }
+  pipeline.Query("COMMIT", {}, kCommit);
+  Status sent = pipeline.Run();
+  NotePrepared(pipeline, first_prepare);
+  if (!sent.ok()) {
+    session_->RollbackIfOpen();
+    return sent;
+  }
+  if (pipeline.failed_item() < 0) return Status::Ok();
+  session_->RollbackIfOpen();
+  return PipelineFailure(pipeline, nullptr, nullptr);
+}
+
+}  // namespace strata::pg

@@ -1,0 +1,116 @@
+// PostgresDriver: the Driver (include/strata/driver.h) over libpq.
+//
+// - One connection for the driver's lifetime; the migration lock is a session advisory lock on
+//   it (migration_lock.h), so lock_spans_run() is true.
+// - A transactional step is one round trip: BEGIN, a check that the server session is still the
+//   one holding the lock, SET LOCAL lock_timeout, the section's statements (split by
+//   PostgreSQL's parser so each error names its statement and file:line), the version-table
+//   changes and the strata_log row through prepared statements, COMMIT (pipeline.h).
+// - A non-transactional step runs its statements one by one in autocommit and records the
+//   version change only after the last one; a failure part way leaves a "failed" strata_log row
+//   and returns kNeedsPerson naming the statement, what took effect (INVALID indexes from
+//   pg_index) and the commands that resolve it.
+// - The version table and strata_log live in version_schema when set (created if missing),
+//   else wherever search_path puts them; every identifier is quoted.
+//
+// Not thread-safe, except Interrupt() (PQcancel plus a flag that stops a lock wait).
+#ifndef STRATA_DRIVER_POSTGRES_POSTGRES_DRIVER_H_
+#define STRATA_DRIVER_POSTGRES_POSTGRES_DRIVER_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver/postgres/migration_lock.h"
+#include "driver/postgres/pg_error.h"
+#include "driver/postgres/pipeline.h"
+#include "driver/postgres/session.h"
+#include "driver/postgres/statement_split.h"
+#include "strata/driver.h"
+
+namespace strata::pg {
+
+class PostgresDriver final : public Driver {
+ public:
+  // kConnection when the server cannot be reached (the message shows the redacted URL).
+  static Result<std::unique_ptr<Driver>> Open(const DatabaseUrl& url, const DriverOptions& options);
+
+  const char* dialect() const override { return "postgresql"; }
+  bool lock_spans_run() const override { return true; }
+  Status AcquireLock() override;
+  Status ReleaseLock() override;
+  Status EnsureTables() override;
+  Result<std::vector<std::string>> ReadVersions() override;
+  Result<StepOutcome> ApplyStep(const StepRun& run) override;
+  Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) override;
+  Result<std::vector<LogEntry>> ReadLog(int limit) override;
+  Result<std::vector<LogEntry>> UnresolvedFailures() override;
+  Result<std::optional<int64_t>> DatabaseSize() override;
+  void Interrupt() override;
+
+ private:
+  PostgresDriver(std::unique_ptr<Session> session, DriverOptions options);
+
+  // What a pipeline item was, for mapping its failure (user statements use their index >= 0).
+  enum Tag : int {
+    kControl = -1,
+    kSessionCheck = -2,
+    kVersionChange = -3,
+    kLogRow = -4,
+    kPrepare = -5,
+    kCommit = -6,
+  };
+
+  struct LogRow {
+    std::string revision;
+    std::string direction;
+    std::string status;
+    std::string checksum;
+    std::optional<std::string> started_at;  // null: the transaction's start (now())
+    std::optional<int64_t> duration_ms;     // null: measured by the server up to the insert
+    std::string applied_by;
+    std::string strata_version;
+    std::optional<std::string> error;
+  };
+
+  Result<StepOutcome> ApplyTransactional(const StepRun& run);
+  Result<StepOutcome> ApplyNonTransactional(const StepRun& run);
+  // One attempt of a transactional step: ok, or the error (its transaction rolled back).
+  Result<StepOutcome> RunTransactionOnce(const StepRun& run,
+                                         const std::vector<SqlStatement>* statements);
+  Result<StepOutcome> RunUnsplitSection(const StepRun& run);
+  Status CheckHeadsInTransaction(const StepRun& run, bool* stale);
+
+  // Queues the statements every write transaction shares.
+  void AddSessionCheck(Pipeline& pipeline);
+  void AddPrepares(Pipeline& pipeline);
+  void AddVersionChanges(Pipeline& pipeline, const std::vector<VersionChange>& changes);
+  void AddLogRow(Pipeline& pipeline, const LogRow& row);
+  // After a pipeline's failure (its transaction already rolled back): the Status to return.
+  Status PipelineFailure(const Pipeline& pipeline, const Step* step,
+                         const std::vector<SqlStatement>* statements);
+  void NotePrepared(const Pipeline& pipeline, int first_prepare_item);
+
+  // A revision's statement failed: kind by SQLSTATE, message with the database's words,
+  // file:line of the statement (or of the error position inside it).
+  Status StatementError(const PgError& error, ErrorKind kind, const Step& step,
+                        const SqlStatement& statement, int index, int count);
+  Status SessionCheck();
+  Result<std::vector<std::string>> InvalidIndexes();
+  Status WriteFailedLogRow(const LogRow& row);
+  void SleepBeforeRetry(int attempt, const std::string& what);
+
+  std::unique_ptr<Session> session_;
+  DriverOptions options_;
+  std::string version_table_;  // quoted, schema-qualified when version_schema is set
+  std::string log_table_;
+  MigrationLock lock_;
+  bool prepared_ = false;
+  std::atomic<bool> interrupted_{false};
+};
+
+}  // namespace strata::pg
+
+#endif  // STRATA_DRIVER_POSTGRES_POSTGRES_DRIVER_H_
