@@ -74,12 +74,14 @@ Status MigrationLock::Acquire(const DriverOptions& options, const std::atomic<bo
       holder = DescribeHolder();
       auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
       return Status::LockTimeout(
-                 fmt::format("the migration lock on {} was not had {}: held by {}", LockName(),
+                 fmt::format("the migration lock on {} was not had {}: held by {}; nothing was "
+                             "changed, try again later",
+                             LockName(),
                              interrupted.load() ? "(interrupted while waiting)"
                                                 : fmt::format("within {} s", waited),
                              holder))
           .WithHint(
-              "nothing was changed; try again when that run has finished, or raise "
+              "another strata run is migrating this database; wait for it, or raise "
               "lock_timeout");
     }
     if (now >= next_report && options.on_wait) {

@@ -26,7 +26,9 @@ constexpr const char* kUpdateVersion = "strata_version_update";
 constexpr const char* kInsertLog = "strata_log_insert";
 
 // Raised (as a failed cast) when a version row to delete or update is missing, so that the
-// mismatch aborts the transaction on the server and COMMIT, already queued, does not run.
+// mismatch aborts the transaction on the server and COMMIT, already queued, does not run. The
+// failing branch depends on count(*) so that the planner cannot fold it into an error when a
+// custom plan substitutes the parameter as a constant.
 constexpr const char* kMissingVersionMarker = "strata: the version table does not hold ";
 
 std::string Value(const PGresult* r, int row, int col) {
@@ -205,7 +207,8 @@ void PostgresDriver::AddSessionCheck(Pipeline& pipeline) {
 void PostgresDriver::AddPrepares(Pipeline& pipeline) {
   if (prepared_) return;
   const std::string missing = fmt::format(
-      "SELECT CASE WHEN count(*) = 1 THEN 0 ELSE ('{}' || $1::text)::int END FROM changed",
+      "SELECT CASE WHEN count(*) = 1 THEN 0 ELSE ('{}' || $1::text || substr(count(*)::text, 1, "
+      "0))::int END FROM changed",
       kMissingVersionMarker);
   pipeline.Prepare(kInsertVersion,
                    fmt::format("INSERT INTO {} (version_num) VALUES ($1)", version_table_),
@@ -323,21 +326,26 @@ Status PostgresDriver::StatementError(const PgError& error, ErrorKind kind, cons
   size_t in_statement = error.position > 0 ? CharPositionToOffset(statement.text, error.position)
                                            : SkipBlanksAndComments(statement.text, 0);
   int line = LineOfOffset(section, statement.offset + in_statement);
-  std::string where = count > 1 ? fmt::format("statement {} of {} ({})", index + 1, count,
-                                              StatementExcerpt(statement.text))
-                                : fmt::format("({})", StatementExcerpt(statement.text));
+  const Revision& revision = *step.revision;
+  std::string where =
+      fmt::format("{}:{}", revision.path.empty() ? revision.id : revision.path, line);
+  std::string which = count > 1 ? fmt::format("statement {} of {} at {}", index + 1, count, where)
+                                : fmt::format("statement at {}", where);
   std::string text = RedactSecrets(FormatPgError(error), session_->url());
+  // A cancel that Interrupt() asked for reads as what it is, not as a database failure.
+  bool interrupted = error.sqlstate == "57014" && interrupted_.load();
   Status status =
-      Status::Error(kind, fmt::format("{} {} failed at {}: {}", DirectionText(step.direction),
-                                      step.revision->id, where, text))
-          .WithLocation(step.revision->path, line)
-          .WithRevision(step.revision->id);
+      Status::Error(kind, fmt::format("{} {} {}: {}; {}: `{}`", DirectionText(step.direction),
+                                      revision.id, interrupted ? "interrupted" : "failed", text,
+                                      which, StatementExcerpt(statement.text)))
+          .WithLocation(revision.path, line)
+          .WithRevision(revision.id);
   if (kind == ErrorKind::kLockTimeout) {
     return std::move(status).WithHint(fmt::format(
         "a table lock was not had within statement_lock_timeout ({} ms){}; nothing was changed, "
         "try again later",
         options_.statement_lock_timeout.count(),
-        options_.retries > 0 ? fmt::format(", {} retries", options_.retries) : ""));
+        options_.retries > 0 ? fmt::format(" after {} retries", options_.retries) : ""));
   }
   return status;
 }
@@ -614,14 +622,8 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
           }
         }
       }
-      // Nothing took effect: an ordinary failure, the database is as before.
-      if (i == 0 && left.empty()) {
-        return kind == ErrorKind::kMigrationFailed
-                   ? std::move(failed).WithHint(
-                         "the first statement failed and nothing took effect; the version table "
-                         "is unchanged; fix the revision and run the upgrade again")
-                   : failed;
-      }
+      // A lock not had before anything took effect changed nothing: exit 5, try again later.
+      if (kind == ErrorKind::kLockTimeout && i == 0 && left.empty()) return failed;
       std::string took_effect = i == 0 ? "no earlier statement took effect"
                                        : (i == 1 ? "statement 1 took effect"
                                                  : fmt::format("statements 1-{} took effect", i));
@@ -633,18 +635,20 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
                         left.size() == 1 ? "index" : "indexes", fmt::join(left, ", "));
       }
       std::string message = fmt::format(
-          "non-transactional revision {} failed part way ({}): {}; {}{}; the version table was "
-          "not changed",
-          revision.id, direction, failed.message(), took_effect, leftovers);
-      std::string drops;
-      for (const std::string& index : left)
-        drops += fmt::format("DROP INDEX CONCURRENTLY {}; ", index);
+          "{}; {}{}; the version table was not changed (a Transactional: false revision runs "
+          "statement by statement and cannot be rolled back)",
+          failed.message(), took_effect, leftovers);
+      // Both ways out end in a stamp, which also marks this failure as resolved by a person.
+      std::string undo;
+      for (const std::string& index : left) {
+        undo += fmt::format("`DROP INDEX CONCURRENTLY {};`, ", index);
+      }
+      if (i > 0) undo += fmt::format("undo what statements 1-{} did, ", i);
       std::string hint = fmt::format(
-          "either finish the revision's work by hand and run `strata stamp {}`, or {}{}fix the "
-          "revision and run `strata {} {}` again",
-          TargetOf(step), drops.empty() ? "" : "run `" + drops.substr(0, drops.size() - 1) + "`, ",
-          i == 0 ? "" : fmt::format("undo what statements 1-{} did, ", i), direction,
-          TargetOf(step));
+          "either finish the remaining statements by hand and run `strata stamp {}`, or {}run "
+          "`strata stamp {}`, fix the revision and run strata again",
+          TargetOf(step), undo.empty() ? "" : "run " + undo,
+          step.from_ids.empty() ? "base" : fmt::format("{}", fmt::join(step.from_ids, " ")));
       Status recorded = WriteFailedLogRow(
           {revision.id, direction, "failed", run.checksum, started_at, elapsed_ms(), run.applied_by,
            run.strata_version, fmt::format("{} (to resolve: {})", message, hint)});
