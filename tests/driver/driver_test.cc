@@ -279,6 +279,24 @@ TEST_P(DriverTest, TransactionalFailureRollsBackEverythingAndNamesFileLine) {
   EXPECT_THAT(*failures, IsEmpty());
 }
 
+TEST_P(DriverTest, TransactionControlInATransactionalRevisionIsRefused) {
+  if (db_->dialect() == "postgresql") {
+    // TODO(postgres driver): a COMMIT in a transactional revision currently commits the first
+    // half and the step succeeds; remove this skip once it is refused like on SQLite.
+    GTEST_SKIP() << "not yet refused by the PostgreSQL driver";
+  }
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a =
+      steps_.Add("aaaa", "CREATE TABLE t_a (x int);\nCOMMIT;\nCREATE TABLE t_b (x int);");
+  Step up = steps_.Up(a, "");
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed);
+  EXPECT_EQ(outcome.status().line(), 11) << outcome.status().ToString();
+  EXPECT_FALSE(Exists("t_a"));
+  EXPECT_THAT(Versions(), IsEmpty());
+}
+
 TEST_P(DriverTest, SyntaxErrorReportsTheStatementsLine) {
   ASSERT_TRUE(driver_->EnsureTables().ok());
   const Revision& a = steps_.Add("aaaa", "CREATE TABLE t_a (x int);\n\nCREATE TABLEE oops;\n");

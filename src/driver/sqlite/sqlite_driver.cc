@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -48,6 +49,30 @@ std::string JoinIds(const std::vector<std::string>& ids) {
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
+}
+
+// True for BEGIN, COMMIT, END and ROLLBACK (but not ROLLBACK TO, which stays inside the
+// transaction): statements that would start or end the transaction strata runs a step in.
+bool EndsTransaction(std::string_view statement) {
+  auto word = [&](size_t from, size_t* next) {
+    while (from < statement.size() && std::isspace(static_cast<unsigned char>(statement[from]))) {
+      ++from;
+    }
+    size_t to = from;
+    std::string w;
+    while (to < statement.size() && std::isalpha(static_cast<unsigned char>(statement[to]))) {
+      w += static_cast<char>(std::toupper(static_cast<unsigned char>(statement[to++])));
+    }
+    *next = to;
+    return w;
+  };
+  size_t next = 0;
+  std::string first = word(0, &next);
+  if (first == "BEGIN" || first == "COMMIT" || first == "END") return true;
+  if (first != "ROLLBACK") return false;
+  std::string second = word(next, &next);
+  if (second == "TRANSACTION") second = word(next, &next);
+  return second != "TO";
 }
 
 // Where a section failed and why.
@@ -436,8 +461,19 @@ std::optional<SectionFailure> SqliteDriver::RunSection(std::string_view sql,
     }
     size_t end = static_cast<size_t>(tail - sql.data());
     if (!stmt) {  // only a comment was left
+      if (end <= start) break;
       pos = end;
       continue;
+    }
+    if (stay_in_transaction && EndsTransaction(sql.substr(start, end - start))) {
+      // Refused before it runs: once our transaction is committed by the script, the promise
+      // that a failing revision leaves nothing behind is gone.
+      SectionFailure f = fail(SQLITE_MISUSE, end);
+      f.message =
+          "transaction control statements are not allowed in a transactional revision (set "
+          "'Transactional: false' in its header to manage transactions yourself)";
+      f.status = Status::MigrationFailed(f.message);
+      return f;
     }
     for (;;) {
       rc = sqlite3_step(stmt.get());
