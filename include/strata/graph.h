@@ -55,9 +55,11 @@ class RevisionGraph {
   // (the order `history` prints).
   std::vector<const Revision*> NewestFirst() const;
 
-  // Ancestors of `ids` including themselves, following parents and dependencies.
+  // Ancestors of `ids` including themselves, following parents and dependencies, newest first.
+  // Unknown ids are ignored.
   std::vector<const Revision*> AncestorsOf(const std::vector<std::string>& ids) const;
-  // Descendants of `ids` including themselves, following children and dependents.
+  // Descendants of `ids` including themselves, following children and dependents, oldest first.
+  // Unknown ids are ignored.
   std::vector<const Revision*> DescendantsOf(const std::vector<std::string>& ids) const;
 
   // Opaque implementation state; public only so the planner in src/core can reach it.
