@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -571,6 +573,28 @@ TEST(RegistryTest, MissingPostgresModuleSaysWhereItLooked) {
   EXPECT_THAT(driver.status().message(), HasSubstr("strata_postgres.so was not found"));
   EXPECT_THAT(driver.status().message(), HasSubstr("bob:***@localhost"));
   EXPECT_THAT(driver.status().ToString(), ::testing::Not(HasSubstr("hunter2")));
+}
+
+// The module is loaded once per process, so this runs in a fresh child process ("threadsafe"
+// death tests re-execute the binary) where nothing has loaded it yet.
+TEST(RegistryDeathTest, UnloadableModuleIsAConnectionErrorNamingIt) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  testing::TempDir dir;
+  std::string path = dir.path() + "/strata_postgres.so";
+  std::ofstream(path) << "not a shared object";
+  EXPECT_EXIT(
+      {
+        setenv("STRATA_POSTGRES_MODULE", path.c_str(), 1);
+        Result<DatabaseUrl> url = ParseDatabaseUrl("postgresql://bob:hunter2@localhost/app");
+        Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, DriverOptions());
+        std::string text = driver.ok() ? "opened" : driver.status().ToString();
+        bool good = !driver.ok() && driver.status().kind() == ErrorKind::kConnection &&
+                    text.find(path) != std::string::npos &&
+                    text.find("hunter2") == std::string::npos;
+        std::fprintf(stderr, "%s\n", text.c_str());
+        std::exit(good ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "cannot load the PostgreSQL driver module");
 }
 
 }  // namespace
