@@ -83,7 +83,7 @@ Result<int> TargetResolver::ResolveBranch(std::string_view label) const {
   Result<const Revision*> rev = graph_.Resolve(label);
   if (rev.ok()) return g_.IndexOf((*rev)->id);
   if (rev.status().kind() == ErrorKind::kUsage) {
-    return Status::Usage(fmt::format("no such branch: '{}'", label))
+    return Status::Usage(fmt::format("no such branch or revision '{}'", label))
         .WithHint("run `strata branches` or `strata heads` to list branch labels and revisions");
   }
   return rev.status();
@@ -214,7 +214,7 @@ Result<std::vector<int>> TargetResolver::FilterForLineage(const std::vector<int>
   }
   std::vector<int> shares;
   if (!label.empty()) {
-    Result<int> l = RevisionForIdent(label, "");
+    Result<int> l = ResolveBranch(label);
     if (!l.ok()) return l.status();
     shares.push_back(*l);
   }
@@ -223,7 +223,7 @@ Result<std::vector<int>> TargetResolver::FilterForLineage(const std::vector<int>
     if (!named.ok()) return named.status();
     shares.insert(shares.end(), named->begin(), named->end());
   } else if (!id.empty()) {
-    Result<int> r = RevisionForIdent(id, "");
+    Result<int> r = ResolveBranch(id);
     if (!r.ok()) return r.status();
     shares.push_back(*r);
   }
