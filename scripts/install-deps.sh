@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages strata needs to build and test. Run as root (or with sudo available).
-# Usage: scripts/install-deps.sh [--test]   (--test adds the PostgreSQL server and Alembic for the test suite)
+# Usage: scripts/install-deps.sh [--test] [--bench]   (--test adds the PostgreSQL server and Alembic for
+# the test suite; --bench what bench/run.sh compares strata with: hyperfine, Alembic, PostgreSQL)
 set -euo pipefail
 pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-query-dev libcli11-dev
       libfmt-dev nlohmann-json3-dev libtomlplusplus-dev)
-if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
-         alembic python3-alembic python3-psycopg2 pgbouncer)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --test) pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
+                   alembic python3-alembic python3-psycopg2 pgbouncer) ;;
+    --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2) ;;
+  esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
