@@ -44,7 +44,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Splits on '\n', dropping one '\r' before it so CRLF files parse like LF files.
+// Splits on '\n', dropping the '\r's before it so CRLF files parse like LF files (and so a
+// rendered file, which has LF endings, parses to the same text).
 std::vector<std::string_view> SplitLines(std::string_view text) {
   std::vector<std::string_view> lines;
   size_t start = 0;
@@ -52,7 +53,7 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
     size_t nl = text.find('\n', start);
     std::string_view line =
         text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     lines.push_back(line);
     if (nl == std::string_view::npos) break;
     start = nl + 1;
@@ -405,7 +406,7 @@ std::string RenderRevisionFile(const Revision& revision) {
   std::string message = revision.message;
   // The message is one line by construction; never let it spill into the header.
   for (char& c : message) {
-    if (c == '\n' || c == '\r') c = ' ';
+    if (c == '\n') c = ' ';
   }
   if (!message.empty()) {
     out += fmt::format("-- {}\n--\n", message);

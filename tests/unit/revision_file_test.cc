@@ -193,6 +193,16 @@ TEST(RevisionFileTest, GoodFiles) {
        "",
        "",
        std::nullopt},
+      // Found by the fuzzer: every trailing CR goes (so rendering, with LF endings, reads back
+      // the same), an interior CR stays.
+      {"stray carriage returns",
+       "-- Ti\rtle\r\r\n-- Revision ID: a\n-- migrate:upgrade\nX\r\r\n",
+       "a",
+       {},
+       "Ti\rtle",
+       "",
+       "X",
+       std::nullopt},
       {"32-char id",
        "-- Revision ID: abcdefghijklmnopqrstuvwxyz012345\n-- migrate:upgrade\n",
        "abcdefghijklmnopqrstuvwxyz012345",
@@ -372,7 +382,11 @@ TEST(RevisionFileTest, RenderRoundTrips) {
   no_message.explanation.clear();
   no_message.downgrade = SqlSection{"", 0};
 
-  for (const Revision& rev : {full, bare, no_message}) {
+  Revision odd_bytes = bare;
+  odd_bytes.message = "Title\rwith CR";
+  odd_bytes.upgrade.sql = "SELECT '\xe6';\r-- no newline";
+
+  for (const Revision& rev : {full, bare, no_message, odd_bytes}) {
     std::string text = RenderRevisionFile(rev);
     Result<Revision> parsed = ParseRevisionFile(text, "f.sql");
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << text;

@@ -1,0 +1,3 @@
+-- Revision ID: a
+-- migrate:upgrade
+-- migrate:downgrade
