@@ -282,11 +282,6 @@ TEST_P(DriverTest, TransactionalFailureRollsBackEverythingAndNamesFileLine) {
 }
 
 TEST_P(DriverTest, TransactionControlInATransactionalRevisionIsRefused) {
-  if (db_->dialect() == "postgresql") {
-    // TODO(postgres driver): a COMMIT in a transactional revision currently commits the first
-    // half and the step succeeds; remove this skip once it is refused like on SQLite.
-    GTEST_SKIP() << "not yet refused by the PostgreSQL driver";
-  }
   ASSERT_TRUE(driver_->EnsureTables().ok());
   const Revision& a =
       steps_.Add("aaaa", "CREATE TABLE t_a (x int);\nCOMMIT;\nCREATE TABLE t_b (x int);");

@@ -321,6 +321,33 @@ TEST_F(PostgresDriverTest, ConcurrentlyInsideATransactionalRevisionFailsCleanly)
   EXPECT_EQ(One("SELECT to_regclass('t') IS NULL"), "t");
 }
 
+TEST_F(PostgresDriverTest, SavepointsStayAllowedInATransactionalRevision) {
+  auto driver = Open(DriverOptions{});
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  const Revision& rev = Add("sp1",
+                            "CREATE TABLE t (x int);\n"
+                            "SAVEPOINT before_bad;\n"
+                            "INSERT INTO t VALUES (1);\n"
+                            "ROLLBACK TO SAVEPOINT before_bad;\n"
+                            "RELEASE before_bad;\n"
+                            "INSERT INTO t VALUES (2);\n");
+  Step up = Up(rev);
+  auto outcome = driver->ApplyStep(RunOf(up));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(One("SELECT string_agg(x::text, ',') FROM t"), "2");
+
+  // END is COMMIT by another name: refused before anything runs, at its line.
+  const Revision& bad = Add("end1", "CREATE TABLE u (x int);\n  end ;\nCREATE TABLE v (x int);");
+  Step up_bad = Up(bad, "sp1");
+  outcome = driver->ApplyStep(RunOf(up_bad));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed);
+  EXPECT_EQ(outcome.status().line(), 11);
+  EXPECT_THAT(outcome.status().hint(), HasSubstr("Transactional: false"));
+  EXPECT_EQ(One("SELECT to_regclass('u') IS NULL"), "t");
+}
+
 TEST_F(PostgresDriverTest, ErrorPositionAfterMultibyteTextMapsToItsLine) {
   auto driver = Open(DriverOptions{});
   ASSERT_NE(driver, nullptr);

@@ -376,6 +376,27 @@ Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
   const Step& step = *run.step;
   size_t error_offset = 0;
   auto split = SplitStatements(step.section().sql, &error_offset);
+  // strata begins and commits the step's transaction; a COMMIT in the middle would make the
+  // first half permanent and leave the rest unguarded. Refused before anything runs.
+  std::vector<SqlStatement> loose;
+  if (!split.ok()) loose = SplitStatementsLoosely(step.section().sql);
+  for (const SqlStatement& statement : split.ok() ? split.value() : loose) {
+    if (!IsTransactionControl(statement.text)) continue;
+    const Revision& revision = *step.revision;
+    return Status::MigrationFailed(
+               fmt::format("{} {} failed: `{}` in a transactional revision; strata runs each "
+                           "transactional revision in one transaction that it begins and commits "
+                           "itself; nothing was run",
+                           DirectionText(step.direction), revision.id,
+                           StatementExcerpt(statement.text, 60)))
+        .WithLocation(revision.path,
+                      LineOfOffset(step.section(),
+                                   statement.offset + SkipBlanksAndComments(statement.text, 0)))
+        .WithRevision(revision.id)
+        .WithHint(
+            "remove it, or mark the revision `Transactional: false` to run its statements "
+            "one by one in autocommit");
+  }
   for (int attempt = 0;; ++attempt) {
     // A section libpg_query cannot parse (newer syntax than its PostgreSQL 15 grammar, or a
     // real syntax error) goes to the server whole, which has the last word on it.

@@ -36,6 +36,16 @@ size_t CharPositionToOffset(std::string_view text, int position);
 // INVALID index behind when they fail.
 bool IsConcurrentIndexBuild(std::string_view statement);
 
+// Best effort when `sql` does not parse (PostgreSQL's scanner-based split): for checks that
+// must still look at every statement, such as IsTransactionControl. Never fails; a section the
+// scanner cannot split either comes back as one statement.
+std::vector<SqlStatement> SplitStatementsLoosely(const std::string& sql);
+
+// True for statements that begin or end the transaction (BEGIN, START TRANSACTION, COMMIT, END,
+// ROLLBACK, ABORT, PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED). SAVEPOINT, RELEASE and
+// ROLLBACK TO stay inside the transaction and are not.
+bool IsTransactionControl(std::string_view statement);
+
 }  // namespace strata::pg
 
 #endif  // STRATA_DRIVER_POSTGRES_STATEMENT_SPLIT_H_
