@@ -110,7 +110,14 @@ nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, boo
   return j;
 }
 
+namespace {
+bool g_json_printed = false;
+}  // namespace
+
+bool JsonPrinted() { return g_json_printed; }
+
 void PrintJson(const nlohmann::json& doc) {
+  g_json_printed = true;
   std::string s = doc.dump(2);
   s += '\n';
   std::fwrite(s.data(), 1, s.size(), stdout);

@@ -30,6 +30,8 @@ nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, boo
 
 // Prints a JSON document and a newline on stdout.
 void PrintJson(const nlohmann::json& doc);
+// Whether a command already printed its document (then an error adds none: one per command).
+bool JsonPrinted();
 
 // The JSON document printed on stdout for a failed command in --format json.
 nlohmann::json ErrorJson(const Status& status);

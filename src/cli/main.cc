@@ -18,7 +18,7 @@ bool UseColor(const GlobalOptions& g) {
 }
 
 void ReportError(const GlobalOptions& g, const Status& status, bool json) {
-  if (json) PrintJson(ErrorJson(status));
+  if (json && !JsonPrinted()) PrintJson(ErrorJson(status));
   const char* prefix = UseColor(g) ? "\033[31mstrata: error:\033[0m" : "strata: error:";
   std::fprintf(stderr, "%s %s\n", prefix, status.ToString().c_str());
 }
