@@ -29,7 +29,7 @@ if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
     corpus=$(mktemp -d)
     seeds="tests/fuzz/corpus/${f%_fuzz}"
     [[ -d "$seeds" ]] && cp -r "$seeds"/. "$corpus"/
-    "./build-fuzz/tests/$f" -max_total_time="${STRATA_FUZZ_SECONDS:-15}" -print_final_stats=0 "$corpus" 2>&1 | tail -n 2
+    "./build-fuzz/$f" -max_total_time="${STRATA_FUZZ_SECONDS:-15}" -print_final_stats=0 "$corpus" 2>&1 | tail -n 2
     rm -rf "$corpus"
   done
 fi

@@ -493,6 +493,31 @@ TEST_P(CliTest, JsonOutputOnEveryReportingCommand) {
   EXPECT_EQ(nlohmann::json::parse(err.out)["error"]["exit_code"], 2);
 }
 
+TEST_P(CliTest, NonTransactionalFailurePartWayNeedsAPersonUntilStamped) {
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);", "DROP TABLE t1;");
+  Rev("aaaa0002", "aaaa0001", "CREATE TABLE nt1 (id INTEGER);\nINSERT INTO missing VALUES (1);",
+      "DROP TABLE nt1;", "-- Transactional: false\n");
+  Rev("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);", "DROP TABLE t3;");
+  Output first = Strata({"upgrade"});
+  EXPECT_EQ(first.code, 7) << first.err;
+  EXPECT_THAT(first.err, AllOf(HasSubstr("aaaa0002"), HasSubstr("missing")));
+  EXPECT_EQ(db_->Versions(), "aaaa0001");
+  EXPECT_TRUE(TableExists("nt1"));  // the statement before the failure took effect
+
+  Output again = Strata({"upgrade"});
+  EXPECT_EQ(again.code, 7);
+  EXPECT_THAT(again.err, AllOf(HasSubstr("aaaa0002"), HasSubstr("strata stamp")));
+  EXPECT_EQ(Strata({"downgrade", "base"}).code, 7);
+  EXPECT_FALSE(TableExists("t3"));
+
+  // The person finished the revision by hand and says so.
+  ASSERT_EQ(Strata({"stamp", "aaaa0002"}).code, 0);
+  EXPECT_EQ(db_->Versions(), "aaaa0002");
+  Output after = Strata({"upgrade"});
+  EXPECT_EQ(after.code, 0) << after.err;
+  EXPECT_EQ(db_->Versions(), "aaaa0003");
+}
+
 TEST_P(CliTest, InterruptRollsBackTheRunningRevision) {
   Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);", "DROP TABLE t1;");
   std::string slow =
@@ -591,6 +616,40 @@ TEST_F(CliSqliteTest, PasswordsAreNeverPrinted) {
   Output j = Strata(
       {"--format", "json", "--url", "postgresql://alice:s3cr3tpw@127.0.0.1:1/app", "current"});
   EXPECT_THAT(j.out + j.err, Not(HasSubstr("s3cr3tpw")));
+}
+
+TEST_F(CliSqliteTest, RacingProcessesApplyEachRevisionExactlyOnce) {
+  constexpr int kRevisions = 30;
+  constexpr int kProcesses = 8;
+  for (int i = 1; i <= kRevisions; ++i) {
+    char id[16], parent[16];
+    std::snprintf(id, sizeof id, "race%04d", i);
+    std::snprintf(parent, sizeof parent, "race%04d", i - 1);
+    std::string up = i == 1 ? "CREATE TABLE audit (revision TEXT NOT NULL);\n" : "";
+    up += std::string("INSERT INTO audit VALUES ('") + id + "');";
+    ws_.Write(std::string("migrations/") + id + "_r.sql",
+              RevisionText(id, i == 1 ? "" : parent, up));
+  }
+  ws_.Write("strata.toml", "url = \"sqlite:race.db\"\n");
+  // Every process blocks on `read` until the test closes its stdin: a start barrier.
+  std::vector<std::unique_ptr<Child>> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    children.push_back(ws_.StartProgram(
+        "/bin/sh", {"-c", std::string("read _; exec ") + STRATA_BINARY + " -q upgrade head"}));
+  }
+  for (auto& c : children) c->CloseStdin();
+  for (auto& c : children) {
+    Output o = c->Wait();
+    EXPECT_EQ(o.code, 0) << o.err;
+  }
+  std::string rows =
+      Capture("sqlite3 " + ws_.path("race.db") +
+              " 'SELECT revision, count(*) FROM audit GROUP BY revision HAVING count(*) <> 1'");
+  EXPECT_EQ(rows, "") << "revisions applied more than once";
+  EXPECT_EQ(Capture("sqlite3 " + ws_.path("race.db") + " 'SELECT count(*) FROM audit'"), "30\n");
+  EXPECT_EQ(
+      Capture("sqlite3 " + ws_.path("race.db") + " 'SELECT version_num FROM alembic_version'"),
+      "race0030\n");
 }
 
 TEST_F(CliSqliteTest, LockHeldByAnotherProcessExitsFive) {
