@@ -97,13 +97,15 @@ class Driver {
   virtual Result<StepOutcome> ApplyStep(const StepRun& run) = 0;
 
   // Applies version changes without running SQL, logging one "stamp" row per changed revision.
+  // With no changes it still logs one "stamp" row (empty revision): that is how a person declares
+  // the database's state after repairing a partial failure by hand.
   virtual Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) = 0;
 
   // The newest `limit` strata_log rows, newest first. Empty when the table does not exist.
   virtual Result<std::vector<LogEntry>> ReadLog(int limit) = 0;
 
-  // Non-transactional steps that failed part way and were not resolved since (by a later
-  // successful step or stamp of the same revision).
+  // Non-transactional steps that failed part way and were not resolved since: a failure is
+  // resolved by a later successful step of the same revision or by any later stamp.
   virtual Result<std::vector<LogEntry>> UnresolvedFailures() = 0;
 
   // Size of the database in bytes, or nullopt when unknown.
