@@ -188,18 +188,25 @@ Result<std::vector<int>> CurrentHeads(const Impl& g, std::vector<std::string> cu
   std::sort(current.begin(), current.end());
   current.erase(std::unique(current.begin(), current.end()), current.end());
   std::vector<int> out;
+  std::vector<std::string> unknown;
   for (const std::string& id : current) {
     int r = g.IndexOf(id);
     if (r < 0) {
-      return Status::NeedsPerson(fmt::format("the version table names revision '{}', which no "
-                                             "revision file defines",
-                                             id))
-          .WithRevision(id)
-          .WithHint(fmt::format("restore the missing revision file, or reset the version table "
-                                "with `strata stamp --purge <revision>` once the schema matches "
-                                "that revision"));
+      unknown.push_back(id);
+    } else {
+      out.push_back(r);
     }
-    out.push_back(r);
+  }
+  if (!unknown.empty()) {
+    std::string names;
+    for (const std::string& id : unknown) names += (names.empty() ? "'" : ", '") + id + "'";
+    return Status::NeedsPerson(fmt::format("the version table names {} {}, which no revision file "
+                                           "defines",
+                                           unknown.size() == 1 ? "revision" : "revisions", names))
+        .WithRevision(unknown.front())
+        .WithHint(
+            "restore the missing revision file, or reset the version table with `strata stamp "
+            "--purge <revision>` once the schema matches that revision");
   }
   if (out.size() > 1) {
     // One pass newest first with a shared visited mask: a head reached from a newer head is its

@@ -211,6 +211,14 @@ TEST(PlanTest, Errors) {
   }
 }
 
+TEST(PlanTest, EveryUnknownRowIsNamed) {
+  RevisionGraph g = MustBuild(kChain);
+  Result<Plan> p = PlanUpgrade(g, {"b2", "gone1", "gone2"}, "head");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("revisions 'gone1', 'gone2'"), std::string::npos)
+      << p.status().ToString();
+}
+
 TEST(PlanTest, NeedsPersonExitCode) {
   RevisionGraph g = MustBuild(kChain);
   Result<Plan> p = PlanUpgrade(g, {"gone"}, "head");
