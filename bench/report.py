@@ -192,6 +192,18 @@ def main():
         w(f"| `current` (at head) | {fmt(cs)} | {fmt(cp)} | {fmt(ca)} | {x(ratio(cs, cp), 3)} | "
           f"{'—' if None in (cs, cp, ca) or ca == cp else f'{(cs - cp) / (ca - cp):.3f}'} | {x(ratio(ca, cs))} |")
         w("")
+        c_s, c_p, c_a = cpu("pg_upgrade_strata"), cpu("pg_upgrade_psql"), cpu("pg_upgrade_alembic")
+        if None not in (c_s, c_p, c_a) and c_a != c_p:
+            w(f"The tools' own CPU time (user + system of the client process, which the machine's load "
+              f"hardly moves; the server's work is not in it): strata {fmt(c_s)}, psql {fmt(c_p)}, "
+              f"alembic {fmt(c_a)}: (strata − psql) ÷ (alembic − psql) = {(c_s - c_p) / (c_a - c_p):.3f}.")
+            w("")
+        if s is not None and p is not None and s <= p:
+            w("strata came in at or under the psql floor: `psql -f` sends each statement and waits for "
+              "its answer (900 round trips), strata sends each revision's statements in one round trip "
+              "(300); on a busy machine every round trip waits for a CPU, so the floor is not a hard "
+              "one, and a negative overhead means strata added nothing measurable.")
+            w("")
         w("psql floor: for `upgrade head`, `psql -X -q -1 -v ON_ERROR_STOP=1 -f all.sql`, the upgrade "
           "sections concatenated, in one transaction, no version table; for `current`, "
           "`psql -X -A -t -c 'SELECT version_num FROM alembic_version'`.")

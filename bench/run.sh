@@ -14,6 +14,7 @@
 #                            it exists, so that a shared disk's fsync latency does not drown the
 #                            tools' own time; set BENCH_TMPDIR=/var/tmp to include the disk)
 #              BENCH_OUT     the results file (default bench/results/latest.md)
+#              BENCH_KEEP=1  keep the work folder (revisions, hyperfine JSON) and print where it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -85,7 +86,7 @@ chmod 755 "$W"
 export STRATA_PG_STATE_FILE="$W/pg-cluster.state"   # our own cluster, never another run's
 cleanup() {
   if [[ -f $STRATA_PG_STATE_FILE ]]; then "$ROOT/scripts/pg-test-cluster.sh" stop || true; fi
-  rm -rf "$W"
+  if [[ ${BENCH_KEEP:-0} == 1 ]]; then echo "bench/run.sh: kept $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -150,7 +151,7 @@ rounds "" "" \
 
 step "SQLite: upgrade head from an empty database"
 rounds "$(cmd rm -f "$W/sqlite/up.db")" \
-  "$(cmd $PY "$ROOT/bench/check_db.py" --sqlite "$W/sqlite/up.db" --tables $N_SQLITE --head "$head_sqlite" --log "$W/check.log")" \
+  "$(cmd $PY "$ROOT/bench/check_db.py" --sqlite "$W/sqlite/up.db" --tables $N_SQLITE --head "$head_sqlite" --require-version --log "$W/check.log")" \
   sqlite_upgrade_strata 1 $R_UP "$(cmd "${S[@]}" --url "sqlite:$W/sqlite/up.db" upgrade head)" \
   sqlite_upgrade_alembic 1 $R_UP_SLOW "$(cmd "${A_UP[@]}" upgrade head)"
 
