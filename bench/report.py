@@ -192,6 +192,11 @@ def main():
         w(f"| `current` (at head) | {fmt(cs)} | {fmt(cp)} | {fmt(ca)} | {x(ratio(cs, cp), 3)} | "
           f"{'—' if None in (cs, cp, ca) or ca == cp else f'{(cs - cp) / (ca - cp):.3f}'} | {x(ratio(ca, cs))} |")
         w("")
+        b_s, b_p = (res[n]["min"] if n in res else None for n in ("pg_upgrade_strata", "pg_upgrade_psql"))
+        if b_s is not None and b_p:
+            w(f"Best runs (the least disturbed by other work on the machine): strata {fmt(b_s)}, "
+              f"psql {fmt(b_p)}: strata ÷ psql = {x(b_s / b_p, 3)}.")
+            w("")
         c_s, c_p, c_a = cpu("pg_upgrade_strata"), cpu("pg_upgrade_psql"), cpu("pg_upgrade_alembic")
         if None not in (c_s, c_p, c_a) and c_a != c_p:
             w(f"The tools' own CPU time (user + system of the client process, which the machine's load "
