@@ -204,6 +204,14 @@ Status SqliteDriver::Open() {
                               sqlite3_errstr(rc));
   }
   sqlite3_busy_handler(connection_.get(), &SqliteDriver::BusyHandler, this);
+  // sqlite3_interrupt only cancels a statement already running; the progress handler also
+  // stops one that starts after Interrupt() was called.
+  sqlite3_progress_handler(
+      connection_.get(), 1000,
+      [](void* self) {
+        return static_cast<SqliteDriver*>(self)->interrupt_requested_.load() ? 1 : 0;
+      },
+      this);
   // Reading the schema makes SQLite read the file header, so a file that is not a database,
   // or cannot be read, fails here as a connection error instead of in the middle of a step.
   // The user's PRAGMAs (journal_mode, synchronous, foreign_keys) are left as they are: they
@@ -497,7 +505,9 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
   const Revision& revision = *step.revision;
   const SqlSection& section = step.section();
   const char* direction = DirectionText(step.direction);
-  interrupt_requested_.store(false);
+  // Interrupt() latches: a Ctrl-C that lands between two statements, or before this step
+  // started (when sqlite3_interrupt has nothing to cancel), must still stop it.
+  if (interrupt_requested_.load()) return Interrupted().WithRevision(revision.id);
 
   LogEntry log;
   log.revision = revision.id;
