@@ -22,15 +22,23 @@ namespace {
 
 constexpr std::string_view kWhitespace = " \t\r\f\v";
 
+// Plain loops rather than find_first_not_of(kWhitespace): the latter calls memchr per
+// character, and trimming is most of the parser's time on a 10,000-file history.
+constexpr bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
 std::string_view TrimRight(std::string_view s) {
-  size_t end = s.find_last_not_of(kWhitespace);
-  return end == std::string_view::npos ? std::string_view() : s.substr(0, end + 1);
+  size_t end = s.size();
+  while (end > 0 && IsSpace(s[end - 1])) --end;
+  return s.substr(0, end);
 }
 
 std::string_view Trim(std::string_view s) {
   s = TrimRight(s);
-  size_t begin = s.find_first_not_of(kWhitespace);
-  return begin == std::string_view::npos ? std::string_view() : s.substr(begin);
+  size_t begin = 0;
+  while (begin < s.size() && IsSpace(s[begin])) ++begin;
+  return s.substr(begin);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
