@@ -157,16 +157,20 @@ std::vector<Statement> ParseSection(const std::string& sql) {
   if (parsed.error == nullptr) {
     Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
     pg_query_free_parse_result(parsed);
-    for (Json& s : doc["stmts"]) {
-      Statement st;
-      st.location = s.value("stmt_location", size_t{0});
-      st.length = s.value("stmt_len", size_t{0});
-      st.tree = std::move(s["stmt"]);
-      out.push_back(std::move(st));
+    // Invalid UTF-8 in the SQL makes the parser's JSON unreadable: find the statement below.
+    if (doc.is_object() && doc.contains("stmts") && doc["stmts"].is_array()) {
+      for (Json& s : doc["stmts"]) {
+        Statement st;
+        st.location = s.value("stmt_location", size_t{0});
+        st.length = s.value("stmt_len", size_t{0});
+        st.tree = std::move(s["stmt"]);
+        out.push_back(std::move(st));
+      }
+      return out;
     }
-    return out;
+  } else {
+    pg_query_free_parse_result(parsed);
   }
-  pg_query_free_parse_result(parsed);
 
   PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
   if (split.error != nullptr) {
@@ -211,6 +215,15 @@ std::vector<Statement> ParseSection(const std::string& sql) {
       out.push_back(std::move(st));
     } else {
       Json doc = Json::parse(one.parse_tree, nullptr, false);
+      if (!doc.is_object() || !doc.contains("stmts") || !doc["stmts"].is_array()) {
+        Statement st;
+        st.location = loc;
+        st.length = len;
+        st.error = "invalid UTF-8 in the statement";
+        st.error_at = loc + SkipBlanksAndComments(text, 0, nullptr);
+        out.push_back(std::move(st));
+        doc = Json::object({{"stmts", Json::array()}});
+      }
       for (Json& s : doc["stmts"]) {
         Statement st;
         st.location = loc + s.value("stmt_location", size_t{0});

@@ -1,0 +1,2 @@
+ALTER TABLE t ADD COLUMN c int NOT NULL;
+CREATE INDEX t_b ON t (b);
