@@ -63,6 +63,14 @@ struct ShowOptions {
 };
 Status RunShow(const Context& ctx, const ShowOptions& o);
 
+struct LintOptions {
+  std::vector<std::string> paths;  // revision files or folders; empty = the migrations folder
+  std::string dialect;             // "postgresql" | "sqlite"; empty = from the URL's scheme
+};
+// Exit 6 (kPending) when a finding of severity error remains; warnings alone exit 0. Exit 3 for
+// unreadable or malformed revision files.
+Status RunLint(const Context& ctx, const LintOptions& o);
+
 struct MigrateOptions {
   std::string target;
 };

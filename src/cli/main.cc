@@ -118,6 +118,13 @@ int Main(int argc, char** argv) {
   c_show->add_option("REV", show.revision, "revision id or prefix")->required();
   c_show->callback([&] { run = [&](const Context& ctx) { return RunShow(ctx, show); }; });
 
+  LintOptions lint;
+  auto* c_lint = app.add_subcommand("lint", "check revision files for unsafe migrations");
+  c_lint->add_option("PATHS", lint.paths, "revision files or folders (default: the migrations)");
+  c_lint->add_option("--dialect", lint.dialect, "postgresql or sqlite (default: the URL's)")
+      ->check(CLI::IsMember({"postgresql", "postgres", "sqlite"}));
+  c_lint->callback([&] { run = [&](const Context& ctx) { return RunLint(ctx, lint); }; });
+
   MigrateOptions up;
   auto* c_up = app.add_subcommand("upgrade", "apply revisions up to TARGET (default head)");
   c_up->add_option("TARGET", up.target, "head, heads, REV, +N, LABEL@head");

@@ -1,0 +1,139 @@
+// `strata lint` end to end: output format, exit codes (6 on errors, 0 on warnings alone, 3 on bad
+// files), JSON, PATHS, [lint] allow in strata.toml, SQLite mode, and history from a database
+// named with --url.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/strata_runner.h"
+
+namespace strata::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class LintCliTest : public ::testing::Test {
+ protected:
+  // A PostgreSQL URL selects the PostgreSQL rules; lint connects only for --url.
+  void UsePostgres() { ws_.SetEnv("STRATA_URL", "postgresql://strata@127.0.0.1:1/none"); }
+  void Rev(const std::string& id, const std::string& revises, const std::string& upgrade,
+           const std::optional<std::string>& downgrade = std::string("SELECT 1;")) {
+    ws_.Write("migrations/" + id + "_rev.sql", RevisionText(id, revises, upgrade, downgrade));
+  }
+  Output Strata(const std::vector<std::string>& args) { return ws_.Run(args); }
+
+  Workspace ws_;
+};
+
+TEST_F(LintCliTest, CompilerStyleFindingsAndExit6) {
+  UsePostgres();
+  Rev("aaaa0001", "", "CREATE TABLE n (a int);");
+  Rev("aaaa0002", "aaaa0001", "SET LOCAL lock_timeout = '1s';\nCREATE INDEX n_a ON n (a);");
+  Output o = Strata({"lint"});
+  EXPECT_EQ(o.code, 6) << o.out << o.err;
+  // RevisionText: 4 header lines, a blank, the marker; the statement is on line 8.
+  EXPECT_THAT(o.out, HasSubstr("migrations/aaaa0002_rev.sql:8: error[index-not-concurrently]: "));
+  EXPECT_THAT(o.out, HasSubstr("(revision aaaa0002)\n  safe pattern: CREATE INDEX CONCURRENTLY"));
+  EXPECT_THAT(o.out, HasSubstr("lint: 1 error, 0 warnings in 2 revisions"));
+  EXPECT_THAT(o.err, HasSubstr("lint found 1 error"));
+}
+
+TEST_F(LintCliTest, WarningsAloneExit0) {
+  UsePostgres();
+  Rev("aaaa0001", "", "CREATE TABLE n (a json);");
+  Output o = Strata({"lint"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_THAT(o.out, HasSubstr("warning[prefer-jsonb]"));
+}
+
+TEST_F(LintCliTest, JsonDocument) {
+  UsePostgres();
+  Rev("aaaa0001", "", "CREATE TABLE n (a int);", std::nullopt);
+  Output o = Strata({"--format", "json", "lint"});
+  EXPECT_EQ(o.code, 6);
+  nlohmann::json doc = nlohmann::json::parse(o.out);
+  ASSERT_EQ(doc["findings"].size(), 1u);
+  EXPECT_EQ(doc["findings"][0]["rule"], "missing-downgrade");
+  EXPECT_EQ(doc["findings"][0]["severity"], "error");
+  EXPECT_EQ(doc["findings"][0]["revision"], "aaaa0001");
+  EXPECT_EQ(doc["findings"][0]["file"], "migrations/aaaa0001_rev.sql");
+  EXPECT_EQ(doc["skipped_rules"].size(), 0u);
+  EXPECT_EQ(doc["summary"]["errors"], 1);
+  EXPECT_EQ(doc["summary"]["dialect"], "postgresql");
+  EXPECT_EQ(doc["summary"]["history"], "files");
+}
+
+TEST_F(LintCliTest, InvalidRevisionFileExit3) {
+  UsePostgres();
+  ws_.Write("migrations/bad.sql", "-- no header\n-- migrate:upgrade\nSELECT 1;\n");
+  Output o = Strata({"lint"});
+  EXPECT_EQ(o.code, 3) << o.out << o.err;
+  EXPECT_EQ(Strata({"lint", "missing/file.sql"}).code, 3);
+}
+
+TEST_F(LintCliTest, PathsLimitTheReportButKeepTheHistory) {
+  UsePostgres();
+  Rev("aaaa0001", "", "CREATE TABLE n (a int);\nDROP TABLE x;");
+  Rev("aaaa0002", "aaaa0001", "SET LOCAL lock_timeout = '1s';\nCREATE INDEX n_a ON n (a);");
+  Output o = Strata({"lint", "migrations/aaaa0002_rev.sql"});
+  EXPECT_EQ(o.code, 6);
+  EXPECT_THAT(o.out, HasSubstr("error[index-not-concurrently]"));  // n comes from aaaa0001
+  EXPECT_THAT(o.out, Not(HasSubstr("dropping-table")));           // aaaa0001 not reported
+}
+
+TEST_F(LintCliTest, ConfigAllowAndUnknownRule) {
+  UsePostgres();
+  Rev("aaaa0001", "", "DROP TABLE x;");
+  ws_.Write("strata.toml", "[lint]\nallow = [\"dropping-table\"]\n");
+  Output o = Strata({"lint"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_THAT(o.out, HasSubstr("1 silenced"));
+  ws_.Write("strata.toml", "[lint]\nallow = [\"dropping-tables\"]\n");
+  o = Strata({"lint"});
+  EXPECT_EQ(o.code, 3);
+  EXPECT_THAT(o.err, HasSubstr("unknown rule 'dropping-tables'"));
+}
+
+TEST_F(LintCliTest, SqliteSkipsPostgresRulesAndSaysSo) {
+  Rev("aaaa0001", "",
+      "CREATE TABLE n (a INTEGER PRIMARY KEY AUTOINCREMENT);\nCREATE INDEX n_a ON n (a);");
+  Output o = Strata({"lint"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_THAT(o.out, HasSubstr("sqlite: skipped rules (PostgreSQL only): "));
+  EXPECT_THAT(o.out, HasSubstr("index-not-concurrently"));
+  EXPECT_THAT(o.out, HasSubstr("migrations/aaaa0001_rev.sql:7: note: not checked (SQLite syntax)"));
+  EXPECT_THAT(o.out, HasSubstr("1 not checked"));
+}
+
+TEST_F(LintCliTest, HistoryFromTheDatabaseNamedWithUrl) {
+  Rev("aaaa0001", "", "CREATE TABLE n (a INTEGER, b INTEGER);", "DROP TABLE n;");
+  Rev("aaaa0002", "aaaa0001", "ALTER TABLE n DROP COLUMN b;", "ALTER TABLE n ADD COLUMN b INTEGER;");
+  // Nothing applied yet: n is created by a pending revision, so it is new and empty.
+  Output o = Strata({"--url", "sqlite:app.db", "lint"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_FALSE(std::filesystem::exists(ws_.path("app.db")));  // lint created no database
+  // Without a database, a table from an earlier revision exists.
+  EXPECT_EQ(Strata({"lint"}).code, 6);
+  ASSERT_EQ(Strata({"--url", "sqlite:app.db", "upgrade", "aaaa0001"}).code, 0);
+  o = Strata({"--url", "sqlite:app.db", "--format", "json", "lint"});
+  EXPECT_EQ(o.code, 6) << o.out << o.err;
+  nlohmann::json doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["summary"]["history"], "database");
+  ASSERT_EQ(doc["findings"].size(), 1u);
+  EXPECT_EQ(doc["findings"][0]["rule"], "dropping-column");
+}
+
+TEST_F(LintCliTest, ExampleSets) {
+  UsePostgres();
+  std::string examples = std::string(STRATA_SOURCE_DIR) + "/examples/lint/";
+  Output o = Strata({"lint", examples + "safe"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_THAT(o.out, HasSubstr("lint: 0 errors, 0 warnings in 10 revisions"));
+  o = Strata({"lint", examples + "unsafe"});
+  EXPECT_EQ(o.code, 6);
+}
+
+}  // namespace
+}  // namespace strata::testing
