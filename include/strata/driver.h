@@ -32,7 +32,14 @@ struct DriverOptions {
   std::chrono::seconds lock_timeout{60};
   // PostgreSQL `lock_timeout` for each statement; 0 = unset.
   std::chrono::milliseconds statement_lock_timeout{0};
+  // How often a step whose statement timed out waiting for a table lock (statement_lock_timeout)
+  // is rolled back and run again, after an exponential backoff with jitter.
   int retries = 0;
+  // Preflight: sessions idle in a transaction for longer than this are reported too (they hold
+  // locks and snapshots that DDL and CREATE INDEX CONCURRENTLY wait for). Negative: not checked.
+  std::chrono::seconds idle_in_transaction_threshold{60};
+  // Preflight: when it finds sessions in the way, stop with kLockTimeout instead of proceeding.
+  bool refuse_if_blocked = false;
   // Called with a progress line while waiting (for a lock, before a retry). May be empty.
   std::function<void(const std::string&)> on_wait;
 };
@@ -95,6 +102,16 @@ class Driver {
   // in autocommit; on failure a strata_log row with status "failed" is left behind and
   // kNeedsPerson is returned naming the statement that failed.
   virtual Result<StepOutcome> ApplyStep(const StepRun& run) = 0;
+
+  // Before the first step of `plan`: looks for other sessions that would make its statements
+  // wait (PostgreSQL: sessions holding or waiting for locks on the tables they lock, or idle in
+  // a transaction past options.idle_in_transaction_threshold) and reports them through
+  // options.on_wait. kLockTimeout naming them, before anything ran, when any are found and
+  // options.refuse_if_blocked is set; otherwise Ok. Drivers with nothing to check keep this.
+  virtual Status Preflight(const Plan& plan) {
+    (void)plan;
+    return Status::Ok();
+  }
 
   // Applies version changes without running SQL, logging one "stamp" row per changed revision.
   // With no changes it still logs one "stamp" row (empty revision): that is how a person declares

@@ -140,6 +140,9 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
   result.heads_after = *current;
   if (plan->steps.empty()) return result;  // nothing to write: no tables created
 
+  // Sessions in the plan's way are named before anything runs (refused with kLockTimeout under
+  // refuse_if_blocked); the statement lock timeout and retries handle them otherwise.
+  STRATA_RETURN_IF_ERROR(driver_.Preflight(*plan));
   STRATA_RETURN_IF_ERROR(driver_.EnsureTables());
   const std::string applied_by = AppliedBy();
   const bool check_heads = !driver_.lock_spans_run();

@@ -332,6 +332,8 @@ Status PostgresDriver::StatementError(const PgError& error, ErrorKind kind, cons
   std::string which = count > 1 ? fmt::format("statement {} of {} at {}", index + 1, count, where)
                                 : fmt::format("statement at {}", where);
   std::string text = RedactSecrets(FormatPgError(error), session_->url());
+  // Named while they may still hold the lock: for the retry message and the final error.
+  if (kind == ErrorKind::kLockTimeout) text += "; " + DescribeLockBlockers(statement.text);
   // A cancel that Interrupt() asked for reads as what it is, not as a database failure.
   bool interrupted = error.sqlstate == "57014" && interrupted_.load();
   Status status =
@@ -361,15 +363,6 @@ Result<StepOutcome> PostgresDriver::ApplyStep(const StepRun& run) {
         .WithRevision(run.step->revision->id);
   }
   return run.step->revision->transactional ? ApplyTransactional(run) : ApplyNonTransactional(run);
-}
-
-void PostgresDriver::SleepBeforeRetry(int attempt, const std::string& what) {
-  auto delay = std::chrono::milliseconds(std::min(500 << std::min(attempt, 5), 10000));
-  if (options_.on_wait) {
-    options_.on_wait(fmt::format("{}: lock_timeout expired, retry {} of {} in {} ms", what,
-                                 attempt + 1, options_.retries, delay.count()));
-  }
-  std::this_thread::sleep_for(delay);
 }
 
 Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
@@ -626,12 +619,14 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
       }
       PgError error = ReadPgError(r.get(), session_->conn());
       ErrorKind kind = KindOfPgError(error, session_->conn());
-      // In autocommit a statement that timed out waiting for a lock did nothing: retry it alone.
-      if (kind == ErrorKind::kLockTimeout && attempt < options_.retries && !interrupted_.load()) {
+      Status failed = StatementError(error, kind, step, statement, i, count);
+      // In autocommit a statement that timed out waiting for a lock did nothing, unless it was a
+      // concurrent index build that had begun (it leaves an INVALID index): retry it alone.
+      if (kind == ErrorKind::kLockTimeout && attempt < options_.retries && !interrupted_.load() &&
+          !(IsConcurrentIndexBuild(statement.text) && LeftNewInvalidIndex(*invalid_before))) {
         SleepBeforeRetry(attempt, fmt::format("{} {} statement {}", direction, revision.id, i + 1));
         continue;
       }
-      Status failed = StatementError(error, kind, step, statement, i, count);
       if (kind == ErrorKind::kConnection) return failed;
       if (set_timeout) session_->ExecRaw("RESET lock_timeout");
       std::vector<std::string> left;

@@ -10,6 +10,10 @@
 //   version change only after the last one; a failure part way leaves a "failed" strata_log row
 //   and returns kNeedsPerson naming the statement, what took effect (INVALID indexes from
 //   pg_index) and the commands that resolve it.
+// - With statement_lock_timeout set, a step whose statement times out waiting for a table lock
+//   (55P03) is rolled back and retried up to `retries` times, naming the sessions holding locks
+//   on its tables (lock_retry.cc); Preflight reports such sessions before the first step
+//   (preflight.h).
 // - The version table and strata_log live in version_schema when set (created if missing),
 //   else wherever search_path puts them; every identifier is quoted.
 //
@@ -43,6 +47,7 @@ class PostgresDriver final : public Driver {
   Status ReleaseLock() override;
   Status EnsureTables() override;
   Result<std::vector<std::string>> ReadVersions() override;
+  Status Preflight(const Plan& plan) override;  // preflight.h
   Result<StepOutcome> ApplyStep(const StepRun& run) override;
   Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) override;
   Result<std::vector<LogEntry>> ReadLog(int limit) override;
@@ -100,7 +105,16 @@ class PostgresDriver final : public Driver {
   Status SessionCheck();
   Result<std::vector<std::string>> InvalidIndexes();
   Status WriteFailedLogRow(const LogRow& row);
+  // Lock-timeout retries (lock_retry.cc). After a statement failed with lock_not_available and
+  // its transaction was rolled back: the sessions holding locks on the tables it names, as text
+  // for messages (also kept in last_blockers_ for the retry message).
+  std::string DescribeLockBlockers(const std::string& statement);
+  // Reports the retry through on_wait (naming `what` and last_blockers_) and sleeps an
+  // exponential backoff with jitter; returns early when interrupted.
   void SleepBeforeRetry(int attempt, const std::string& what);
+  // True when a new INVALID index exists compared with `before` (a CREATE INDEX CONCURRENTLY
+  // that timed out after it began): such a statement is not retried.
+  bool LeftNewInvalidIndex(const std::vector<std::string>& before);
 
   std::unique_ptr<Session> session_;
   DriverOptions options_;
@@ -108,6 +122,7 @@ class PostgresDriver final : public Driver {
   std::string log_table_;
   MigrationLock lock_;
   bool prepared_ = false;
+  std::string last_blockers_;  // DescribeLockBlockers' latest answer
   std::atomic<bool> interrupted_{false};
 };
 
