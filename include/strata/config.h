@@ -28,6 +28,8 @@ struct Settings {
   std::chrono::seconds lock_timeout{60};
   std::chrono::milliseconds statement_lock_timeout{0};
   int retries = 0;
+  std::chrono::seconds idle_in_transaction_threshold{60};  // pre-flight (PostgreSQL)
+  bool refuse_if_blocked = false;  // stop when the pre-flight finds sessions in the way
   std::string backup_dir;
   int backup_keep_days = 0;
   std::vector<std::string> lint_allow;  // [lint] allow = [...]
@@ -37,6 +39,11 @@ struct SettingsOverrides {
   std::optional<std::string> url;
   std::optional<std::string> dir;
   std::optional<std::string> config;
+  // --statement-lock-timeout (a duration as in strata.toml: "2s", "500ms", "0.5"), --retries,
+  // --refuse-if-blocked: override strata.toml. A bad duration is a kUsage error.
+  std::optional<std::string> statement_lock_timeout;
+  std::optional<int> retries;
+  bool refuse_if_blocked = false;
 };
 
 // `env` returns the value of an environment variable or nullopt (injected for tests).
@@ -47,6 +54,10 @@ std::optional<std::string> ProcessEnv(const char* name);
 // of the wrong type, naming file:line and the key. A --config/STRATA_CONFIG file that does not
 // exist is an error; a missing ./strata.toml is not.
 Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env = ProcessEnv);
+
+// A duration in seconds as strata.toml writes it: "60", "0.5", "500ms", "2s", "1min".
+// nullopt when malformed or negative.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
 
 // The commented strata.toml that `init` writes.
 std::string DefaultConfigFileText(const std::string& dir);

@@ -40,6 +40,8 @@ Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
   options.lock_timeout = settings_.lock_timeout;
   options.statement_lock_timeout = settings_.statement_lock_timeout;
   options.retries = settings_.retries;
+  options.idle_in_transaction_threshold = settings_.idle_in_transaction_threshold;
+  options.refuse_if_blocked = settings_.refuse_if_blocked;
   bool quiet = quiet_;
   options.on_wait = [quiet](const std::string& line) {
     if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());

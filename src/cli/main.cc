@@ -57,6 +57,15 @@ int Main(int argc, char** argv) {
   app.add_flag("-q,--quiet", g.quiet, "print only results and errors");
   app.add_flag("-v", g.verbose, "more detail");
   app.add_flag("--no-color", g.no_color, "no colours in messages");
+  // Lock waits on PostgreSQL (upgrade, downgrade); also accepted after the command.
+  std::string statement_lock_timeout;
+  int retries = -1;
+  app.add_option("--statement-lock-timeout", statement_lock_timeout,
+                 "PostgreSQL lock_timeout per statement, e.g. 2s, 500ms (strata.toml's)");
+  app.add_option("--retries", retries, "retries of a revision whose lock wait timed out")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--refuse-if-blocked", g.overrides.refuse_if_blocked,
+               "exit 5 before running anything when other sessions hold locks in the way");
 
   Status result;
   // Each command records what to run once parsing succeeded.
@@ -158,6 +167,8 @@ int Main(int argc, char** argv) {
   if (!url.empty()) g.overrides.url = url;
   if (!dir.empty()) g.overrides.dir = dir;
   if (!config.empty()) g.overrides.config = config;
+  if (!statement_lock_timeout.empty()) g.overrides.statement_lock_timeout = statement_lock_timeout;
+  if (retries >= 0) g.overrides.retries = retries;
   bool json = g.format == "json";
 
   Result<Context> ctx = Context::Create(g);

@@ -49,17 +49,9 @@ Status ReadDuration(const std::string& file, const toml::node& node, std::string
   } else if (node.is_floating_point()) {
     seconds = *node.value<double>();
   } else if (node.is_string()) {
-    std::string s = *node.value<std::string>();
-    char* end = nullptr;
-    double n = std::strtod(s.c_str(), &end);
-    std::string unit = end ? std::string(end) : "";
-    if (end != s.c_str()) {
-      if (unit == "ms")
-        seconds = n / 1000.0;
-      else if (unit == "s" || unit.empty())
-        seconds = n;
-      else if (unit == "min")
-        seconds = n * 60;
+    if (auto d = ParseDuration(*node.value<std::string>())) {
+      out = *d;
+      return Status::Ok();
     }
   }
   if (!(seconds >= 0) || std::isinf(seconds)) {
@@ -67,6 +59,14 @@ Status ReadDuration(const std::string& file, const toml::node& node, std::string
   }
   out = std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000.0)));
   return Status::Ok();
+}
+
+Status ReadBool(const std::string& file, const toml::node& node, std::string_view key, bool& out) {
+  if (node.is_boolean()) {
+    out = *node.value<bool>();
+    return Status::Ok();
+  }
+  return BadValue(file, node, key, "true or false");
 }
 
 Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
@@ -113,6 +113,13 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
     } else if (key == "retries") {
       st = ReadNonNegativeInt(file, node, key, n);
       if (st.ok()) s.retries = static_cast<int>(n);
+    } else if (key == "idle_in_transaction_threshold") {
+      st = ReadDuration(file, node, key, d);
+      if (st.ok()) {
+        s.idle_in_transaction_threshold = std::chrono::duration_cast<std::chrono::seconds>(d);
+      }
+    } else if (key == "refuse_if_blocked") {
+      st = ReadBool(file, node, key, s.refuse_if_blocked);
     } else if (key == "backup_keep_days") {
       st = ReadNonNegativeInt(file, node, key, n);
       if (st.ok()) s.backup_keep_days = static_cast<int>(n);
@@ -146,7 +153,8 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
       st = Status::InvalidScripts(
                fmt::format("unknown setting '{}'; known settings: url, dir, version_table, "
                            "version_schema, lock_timeout, statement_lock_timeout, retries, "
-                           "backup_dir, backup_keep_days, [lint] allow",
+                           "idle_in_transaction_threshold, refuse_if_blocked, backup_dir, "
+                           "backup_keep_days, [lint] allow",
                            key))
                .WithLocation(file, LineOf(node));
     }
@@ -165,6 +173,22 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
 }
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  char* end = nullptr;
+  double n = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return std::nullopt;
+  std::string unit = end ? std::string(end) : "";
+  double seconds = -1;
+  if (unit == "ms")
+    seconds = n / 1000.0;
+  else if (unit == "s" || unit.empty())
+    seconds = n;
+  else if (unit == "min")
+    seconds = n * 60;
+  if (!(seconds >= 0) || std::isinf(seconds)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000.0)));
+}
 
 std::optional<std::string> ProcessEnv(const char* name) {
   const char* v = std::getenv(name);
@@ -212,6 +236,22 @@ Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env)
     return Status::InvalidScripts(fmt::format("config file '{}' does not exist", file))
         .WithHint("check --config / STRATA_CONFIG, or run `strata init` to create strata.toml");
   }
+  // Command-line overrides of the file's lock settings.
+  if (overrides.statement_lock_timeout) {
+    auto d = ParseDuration(*overrides.statement_lock_timeout);
+    if (!d) {
+      return Status::Usage(fmt::format(
+          "--statement-lock-timeout must be a duration in seconds (e.g. 2, 0.5, 500ms, 2s), not "
+          "'{}'",
+          *overrides.statement_lock_timeout));
+    }
+    s.statement_lock_timeout = *d;
+  }
+  if (overrides.retries) {
+    if (*overrides.retries < 0) return Status::Usage("--retries must be a whole number >= 0");
+    s.retries = *overrides.retries;
+  }
+  if (overrides.refuse_if_blocked) s.refuse_if_blocked = true;
   if (s.dir.empty()) return Status::InvalidScripts("setting 'dir' must not be empty");
   if (s.url.empty())
     return Status::InvalidScripts(fmt::format("the database URL from {} is empty", s.url_source));
@@ -237,9 +277,18 @@ dir = "{}"
 
 # Seconds to wait for the migration lock before giving up (exit code 5).
 # lock_timeout = 60
-# PostgreSQL lock_timeout for each migration statement, and how often to retry on timeout.
+# PostgreSQL only. statement_lock_timeout: how long each migration statement may wait for a
+# table lock (PostgreSQL's lock_timeout, set per revision); unset = wait indefinitely. When it
+# expires the revision is rolled back and, up to `retries` times, run again after a growing,
+# jittered pause, naming the sessions that held the lock; after that strata exits 5 with
+# nothing changed. Also --statement-lock-timeout and --retries.
 # statement_lock_timeout = "2s"
 # retries = 3
+# Before the first revision runs, strata names sessions holding locks on the tables the
+# revisions lock, and sessions idle in a transaction longer than this. refuse_if_blocked (or
+# --refuse-if-blocked) exits 5 instead of proceeding when it finds any.
+# idle_in_transaction_threshold = 60
+# refuse_if_blocked = false
 
 # Backups taken by `strata backup` and `strata upgrade --backup`.
 # backup_dir = "backups"
