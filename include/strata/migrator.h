@@ -47,6 +47,8 @@ class Migrator {
   // The database's current heads, sorted; kNeedsPerson when a head names no known revision.
   Result<std::vector<std::string>> Current();
 
+  // Upgrade refuses (kInvalidScripts, before any step runs) when an applied revision's file
+  // changed since it was applied (inspect.h's ChangedRevisions), unless allow_changed is set.
   Result<RunResult> Upgrade(std::string_view target);
   Result<RunResult> Downgrade(std::string_view target);
   Result<RunResult> Stamp(std::string_view target, bool purge);
@@ -54,6 +56,9 @@ class Migrator {
   // Stops the run: the running statement is cancelled (its transaction rolls back) and no
   // further step starts. Thread-safe; callable from a signal-handling thread.
   void Interrupt();
+
+  // Lets Upgrade run although applied revisions' files changed (`upgrade --allow-changed`).
+  void set_allow_changed(bool allow) { allow_changed_ = allow; }
 
  private:
   enum class Kind { kUpgrade, kDowngrade };
@@ -63,6 +68,7 @@ class Migrator {
   const RevisionGraph& graph_;
   MigrationObserver* observer_;
   std::atomic<bool> interrupted_{false};
+  bool allow_changed_ = false;
 };
 
 // "strata <version>"; stored in strata_log.strata_version.

@@ -72,7 +72,10 @@ struct LintOptions {
 Status RunLint(const Context& ctx, const LintOptions& o);
 
 struct MigrateOptions {
-  std::string target;
+  std::string target;          // with --sql also "FROM:TO"
+  bool sql = false;            // print the script instead of running it (offline.h)
+  std::string dialect;         // --dialect for --sql; empty = from the URL's scheme
+  bool allow_changed = false;  // upgrade although applied files changed
 };
 Status RunUpgrade(const Context& ctx, const MigrateOptions& o);
 Status RunDowngrade(const Context& ctx, const MigrateOptions& o);
@@ -84,6 +87,11 @@ struct StampOptions {
 Status RunStamp(const Context& ctx, const StampOptions& o);
 
 Status RunCheck(const Context& ctx);
+
+struct StatusOptions {
+  int runs = 10;  // how many recent strata_log rows to show
+};
+Status RunStatus(const Context& ctx, const StatusOptions& o);
 
 }  // namespace strata::cli
 

@@ -136,12 +136,18 @@ int Main(int argc, char** argv) {
 
   MigrateOptions up;
   auto* c_up = app.add_subcommand("upgrade", "apply revisions up to TARGET (default head)");
-  c_up->add_option("TARGET", up.target, "head, heads, REV, +N, LABEL@head");
+  c_up->add_option("TARGET", up.target, "head, heads, REV, +N, LABEL@head; FROM:TO with --sql");
+  c_up->add_flag("--sql", up.sql, "print the SQL script instead of running it (no database)");
+  c_up->add_option("--dialect", up.dialect, "postgresql or sqlite, for --sql (default: URL's)");
+  c_up->add_flag("--allow-changed", up.allow_changed,
+                 "upgrade although applied revisions' files changed since they ran");
   c_up->callback([&] { run = [&](const Context& ctx) { return RunUpgrade(ctx, up); }; });
 
   MigrateOptions down;
   auto* c_down = app.add_subcommand("downgrade", "undo revisions down to TARGET");
-  c_down->add_option("TARGET", down.target, "-N, REV, base")->required();
+  c_down->add_option("TARGET", down.target, "-N, REV, base; FROM:TO with --sql")->required();
+  c_down->add_flag("--sql", down.sql, "print the SQL script instead of running it (no database)");
+  c_down->add_option("--dialect", down.dialect, "postgresql or sqlite, for --sql (default: URL's)");
   c_down->callback([&] { run = [&](const Context& ctx) { return RunDowngrade(ctx, down); }; });
 
   StampOptions stamp;
@@ -153,6 +159,12 @@ int Main(int argc, char** argv) {
   auto* c_check = app.add_subcommand(
       "check", "exit 0 when the database is at head, 6 when revisions are pending");
   c_check->callback([&] { run = [&](const Context& ctx) { return RunCheck(ctx); }; });
+
+  StatusOptions status;
+  auto* c_status = app.add_subcommand(
+      "status", "current, heads, pending, recent runs, size, changed files, failures");
+  c_status->add_option("-n,--runs", status.runs, "recent runs to show (default 10)");
+  c_status->callback([&] { run = [&](const Context& ctx) { return RunStatus(ctx, status); }; });
 
   std::vector<std::string> args = ProtectNegativeTargets(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector

@@ -5,6 +5,8 @@
 #include "cli/format.h"
 #include "cli/interrupt.h"
 #include "strata/migrator.h"
+#include "strata/offline.h"
+#include "strata/url.h"
 
 namespace strata::cli {
 namespace {
@@ -46,7 +48,54 @@ class ProgressObserver : public MigrationObserver {
 
 enum class Command { kUpgrade, kDowngrade, kStamp };
 
-Status Migrate(const Context& ctx, Command command, const std::string& target, bool purge) {
+// `--sql`: prints the script instead of running it; the database is not even opened, so the
+// dialect comes from --dialect or the URL's scheme.
+Status PrintOfflineScript(const Context& ctx, Command command, const MigrateOptions& o,
+                          const std::string& target) {
+  Result<RevisionGraph> graph = ctx.LoadGraph();
+  if (!graph.ok()) return graph.status();
+  OfflineOptions options;
+  if (!o.dialect.empty()) {
+    Result<SqlDialect> dialect = ParseSqlDialect(o.dialect);
+    if (!dialect.ok()) return dialect.status();
+    options.dialect = *dialect;
+  } else {
+    Result<DatabaseUrl> url = ParseDatabaseUrl(ctx.settings().url);
+    if (!url.ok()) return url.status();
+    options.dialect =
+        url->kind == DatabaseKind::kSqlite ? SqlDialect::kSqlite : SqlDialect::kPostgres;
+  }
+  options.version_table = ctx.settings().version_table;
+  options.version_schema = ctx.settings().version_schema;
+  options.statement_lock_timeout = ctx.settings().statement_lock_timeout;
+  Direction direction = command == Command::kUpgrade ? Direction::kUpgrade : Direction::kDowngrade;
+  Result<Plan> plan = PlanOffline(*graph, direction, target);
+  if (!plan.ok()) return plan.status();
+  std::string script = RenderOfflineScript(*plan, options);
+  if (ctx.json()) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const Step& step : plan->steps) {
+      steps.push_back({{"revision", step.revision->id},
+                       {"direction", DirectionName(step.direction)},
+                       {"from", step.from_ids},
+                       {"to", step.to_ids},
+                       {"message", step.revision->message}});
+    }
+    PrintJson({{"command", DirectionName(direction)},
+               {"target", target},
+               {"dialect", options.dialect == SqlDialect::kSqlite ? "sqlite" : "postgresql"},
+               {"heads_before", plan->heads_before},
+               {"heads_after", plan->heads_after},
+               {"steps", steps},
+               {"sql", script}});
+  } else {
+    Print(script);
+  }
+  return Status::Ok();
+}
+
+Status Migrate(const Context& ctx, Command command, const std::string& target, bool purge,
+               bool allow_changed = false) {
   Result<RevisionGraph> graph = ctx.LoadGraph();
   if (!graph.ok()) return graph.status();
   Result<std::unique_ptr<Driver>> db = ctx.OpenDatabase();
@@ -54,6 +103,7 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
 
   ProgressObserver observer(ctx);
   Migrator migrator(**db, *graph, &observer);
+  migrator.set_allow_changed(allow_changed);
   Result<RunResult> result = Status::Ok();
   {
     InterruptScope interrupt(migrator);
@@ -94,10 +144,15 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
 }  // namespace
 
 Status RunUpgrade(const Context& ctx, const MigrateOptions& o) {
-  return Migrate(ctx, Command::kUpgrade, o.target.empty() ? "head" : o.target, false);
+  std::string target = o.target.empty() ? "head" : o.target;
+  if (o.sql) return PrintOfflineScript(ctx, Command::kUpgrade, o, target);
+  if (!o.dialect.empty()) return Status::Usage("--dialect only applies with --sql");
+  return Migrate(ctx, Command::kUpgrade, target, false, o.allow_changed);
 }
 
 Status RunDowngrade(const Context& ctx, const MigrateOptions& o) {
+  if (o.sql) return PrintOfflineScript(ctx, Command::kDowngrade, o, o.target);
+  if (!o.dialect.empty()) return Status::Usage("--dialect only applies with --sql");
   return Migrate(ctx, Command::kDowngrade, o.target, false);
 }
 

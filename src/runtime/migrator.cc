@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/applied_by.h"
+#include "strata/inspect.h"
 
 namespace strata {
 namespace {
@@ -132,6 +133,13 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
 
   Result<std::vector<std::string>> current = Current();
   if (!current.ok()) return current.status();
+  if (kind == Kind::kUpgrade && !allow_changed_) {
+    // Refused before planning: an edited applied file means the files no longer describe this
+    // database, and upgrading on top of that hides it.
+    Result<std::vector<ChangedRevision>> changed = ChangedRevisions(driver_, graph_, *current);
+    if (!changed.ok()) return changed.status();
+    if (!changed->empty()) return ChangedRevisionsError(*changed);
+  }
   Result<Plan> plan = plan_for(*current, target);
   if (!plan.ok()) return plan.status();
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/bookkeeping_sql.h"
 #include "strata/url.h"
 
 namespace strata::pg {
@@ -24,21 +25,6 @@ std::string Value(const PGresult* r, int row, int col) {
 }
 
 }  // namespace
-
-int64_t MigrationLockKey(std::string_view schema, std::string_view table) {
-  uint64_t hash = 14695981039346656037ull;
-  auto mix = [&hash](std::string_view text) {
-    for (unsigned char c : text) {
-      hash ^= c;
-      hash *= 1099511628211ull;
-    }
-  };
-  mix("strata:");
-  mix(schema);
-  mix(".");
-  mix(table);
-  return static_cast<int64_t>(hash);
-}
 
 std::string MigrationLock::LockName() const {
   std::string name = schema_.empty() ? table_ : schema_ + "." + table_;

@@ -31,8 +31,8 @@
 
 namespace strata::pg {
 
-// The advisory-lock key for a version table.
-int64_t MigrationLockKey(std::string_view schema, std::string_view table);
+// The advisory-lock key for a version table is strata::MigrationLockKey (core/bookkeeping_sql.h),
+// shared with the offline script so that `upgrade --sql` takes the same lock.
 
 class MigrationLock {
  public:

@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/bookkeeping_sql.h"
 #include "driver/postgres/identifiers.h"
 #include "driver/postgres/pg_error.h"
 #include "driver/sql_text.h"
@@ -117,18 +118,10 @@ Status PostgresDriver::EnsureTables() {
     if (!has_schema) script += fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", QuoteIdent(schema));
     if (!has_version) {
       // Exactly Alembic's layout, so Alembic and strata can take turns on one database.
-      script += fmt::format(
-          "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, "
-          "CONSTRAINT {} PRIMARY KEY (version_num));\n",
-          version_table_, QuoteIdent(options_.version_table + "_pkc"));
+      script += VersionTableDdl(version_table_, QuoteIdent(options_.version_table + "_pkc")) + "\n";
     }
     if (!has_log) {
-      script += fmt::format(
-          "CREATE TABLE IF NOT EXISTS {} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-          "revision VARCHAR(32) NOT NULL, direction TEXT NOT NULL, status TEXT NOT NULL, "
-          "checksum TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, "
-          "applied_by TEXT NOT NULL, strata_version TEXT NOT NULL, error TEXT);\n",
-          log_table_);
+      script += PostgresLogTableDdl(log_table_) + "\n";  // shared with the offline script
     }
     script += "COMMIT;";
     ResultPtr r = session_->ExecScriptRaw(script);

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bookkeeping_sql.h"
 #include "driver/sql_text.h"
 #include "driver/sqlite/sqlite_error.h"
 #include "driver/sqlite/sqlite_handles.h"
@@ -306,22 +307,10 @@ Result<bool> SqliteDriver::TableExists(const std::string& name) {
 Status SqliteDriver::CreateTables() {
   std::string table = sqlite::QuoteIdentifier(options_.version_table);
   std::string pkc = sqlite::QuoteIdentifier(options_.version_table + "_pkc");
-  // Alembic's exact layout, so that Alembic and strata can take turns on one database.
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + table +
-                    " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " + pkc +
-                    " PRIMARY KEY (version_num));\n"
-                    "CREATE TABLE IF NOT EXISTS " +
-                    kLogTable +
-                    " (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                    " revision VARCHAR(32) NOT NULL,"
-                    " direction VARCHAR(16) NOT NULL,"
-                    " status VARCHAR(16) NOT NULL,"
-                    " checksum VARCHAR(64) NOT NULL DEFAULT '',"
-                    " started_at VARCHAR(32) NOT NULL,"
-                    " duration_ms INTEGER NOT NULL DEFAULT 0,"
-                    " applied_by VARCHAR(255) NOT NULL DEFAULT '',"
-                    " strata_version VARCHAR(32) NOT NULL DEFAULT '',"
-                    " error TEXT);";
+  // Alembic's exact layout, so that Alembic and strata can take turns on one database; the
+  // text is shared with the offline script (bookkeeping_sql.h).
+  std::string sql =
+      VersionTableDdl(table, pkc) + "\n" + SqliteLogTableDdl(sqlite::QuoteIdentifier(kLogTable));
   return Explain(connection_.Exec(sql, "creating " + options_.version_table + " and strata_log"));
 }
 

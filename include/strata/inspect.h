@@ -1,0 +1,60 @@
+// Reading a database's migration state without changing it: which applied revisions' files
+// changed since they ran (checksums in strata_log), and everything `strata status` shows.
+//
+// Read-only: takes no lock and creates no table, so it is safe on a production database while
+// a migration runs (it then sees the state before or after each step). Not thread-safe (it
+// uses the caller's Driver).
+#ifndef STRATA_INSPECT_H_
+#define STRATA_INSPECT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/driver.h"
+#include "strata/graph.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// An applied revision whose upgrade section no longer has the checksum it was applied with.
+struct ChangedRevision {
+  std::string revision;
+  std::string path;              // the file now defining it
+  std::string applied_checksum;  // from the newest successful upgrade row in strata_log
+  std::string file_checksum;     // SectionChecksum of the file's upgrade section now
+  std::string applied_at;        // that row's started_at
+};
+
+// Applied revisions (`current` and their ancestors) whose newest successful strata_log upgrade
+// row records another checksum than the file's upgrade section has now, in history order
+// (oldest first). Revisions with no such row (applied by Alembic, or stamped) are never
+// "changed"; a stamp of the revision newer than its upgrade row takes the file as it is.
+// Fails as Driver::ReadLog does.
+Result<std::vector<ChangedRevision>> ChangedRevisions(Driver& driver, const RevisionGraph& graph,
+                                                      const std::vector<std::string>& current);
+
+// The kInvalidScripts error `upgrade` returns for changed revisions (exit 3), naming each with
+// its file and the way out.
+Status ChangedRevisionsError(const std::vector<ChangedRevision>& changed);
+
+struct DatabaseStatus {
+  std::vector<std::string> current;        // the version table's rows, sorted
+  std::vector<std::string> unknown_heads;  // rows no file defines (then `pending` is empty)
+  std::vector<std::string> heads;          // the files' heads
+  std::vector<const Revision*> pending;    // in the order `upgrade heads` would apply them
+  std::vector<LogEntry> recent_runs;       // newest first
+  std::optional<int64_t> database_size;    // bytes
+  std::vector<ChangedRevision> changed;
+  std::vector<LogEntry> unresolved_failures;
+};
+
+// Everything `strata status` reports; `runs` caps recent_runs. A version table naming unknown
+// revisions is reported in unknown_heads rather than failing, so status works when it is most
+// needed. Fails when the database cannot be read.
+Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& graph, int runs);
+
+}  // namespace strata
+
+#endif  // STRATA_INSPECT_H_

@@ -1,0 +1,97 @@
+// inspect.h: read-only views of a database's migration state.
+#include "strata/inspect.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "strata/plan.h"
+
+namespace strata {
+
+Result<std::vector<ChangedRevision>> ChangedRevisions(Driver& driver, const RevisionGraph& graph,
+                                                      const std::vector<std::string>& current) {
+  std::vector<ChangedRevision> changed;
+  if (current.empty()) return changed;
+  // The whole log, newest first: one query per run, and a log has one row per applied step.
+  Result<std::vector<LogEntry>> log = driver.ReadLog(std::numeric_limits<int>::max());
+  if (!log.ok()) return log.status();
+  // Per revision, the newest row that fixes its checksum: a successful upgrade (which records
+  // the section's checksum) or a stamp (a person declared the state; it carries none).
+  std::map<std::string, const LogEntry*> newest;
+  for (const LogEntry& e : *log) {
+    if (e.status != "done" || e.revision.empty()) continue;
+    if (e.direction != "upgrade" && e.direction != "stamp") continue;
+    newest.emplace(e.revision, &e);  // first seen is newest
+  }
+  if (newest.empty()) return changed;
+  std::vector<const Revision*> applied = graph.AncestorsOf(current);  // newest first
+  for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+    const Revision* rev = *it;
+    auto found = newest.find(rev->id);
+    if (found == newest.end()) continue;
+    const LogEntry& e = *found->second;
+    if (e.direction != "upgrade" || e.checksum.empty()) continue;
+    std::string now = SectionChecksum(rev->upgrade.sql);
+    if (now == e.checksum) continue;
+    changed.push_back({rev->id, rev->path, e.checksum, now, e.started_at});
+  }
+  return changed;
+}
+
+Status ChangedRevisionsError(const std::vector<ChangedRevision>& changed) {
+  std::string list;
+  for (const ChangedRevision& c : changed) {
+    list += (list.empty() ? "" : "; ") + c.revision + " (" +
+            (c.path.empty() ? std::string("no file") : c.path) + ", applied " + c.applied_at + ")";
+  }
+  std::string what = changed.size() == 1
+                         ? "the file of applied revision " + list + " changed since it was applied"
+                         : std::to_string(changed.size()) +
+                               " applied revisions' files changed since they were applied: " + list;
+  Status status = Status::InvalidScripts(what + "; nothing was run");
+  if (changed.size() == 1) {
+    status = std::move(status).WithRevision(changed.front().revision);
+    if (!changed.front().path.empty())
+      status = std::move(status).WithLocation(changed.front().path);
+  }
+  return std::move(status).WithHint(
+      "an applied revision is not run again, so its edits never reach this database: restore "
+      "the file as it was applied (e.g. `git log -p` on it) and put the change in a new revision, "
+      "or pass --allow-changed if the edit changes nothing that ran (a comment, formatting); "
+      "`strata status` lists the changed files");
+}
+
+Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& graph, int runs) {
+  DatabaseStatus s;
+  Result<std::vector<std::string>> versions = driver.ReadVersions();
+  if (!versions.ok()) return versions.status();
+  s.current = std::move(versions).value();
+  std::sort(s.current.begin(), s.current.end());
+  for (const std::string& id : s.current) {
+    if (graph.Find(id) == nullptr) s.unknown_heads.push_back(id);
+  }
+  for (const Revision* h : graph.Heads()) s.heads.push_back(h->id);
+  if (s.unknown_heads.empty()) {
+    Result<std::vector<const Revision*>> pending = PendingRevisions(graph, s.current);
+    if (!pending.ok()) return pending.status();
+    s.pending = std::move(pending).value();
+    Result<std::vector<ChangedRevision>> changed = ChangedRevisions(driver, graph, s.current);
+    if (!changed.ok()) return changed.status();
+    s.changed = std::move(changed).value();
+  }
+  Result<std::vector<LogEntry>> log = driver.ReadLog(std::max(runs, 0));
+  if (!log.ok()) return log.status();
+  s.recent_runs = std::move(log).value();
+  Result<std::optional<int64_t>> size = driver.DatabaseSize();
+  if (!size.ok()) return size.status();
+  s.database_size = *size;
+  Result<std::vector<LogEntry>> failures = driver.UnresolvedFailures();
+  if (!failures.ok()) return failures.status();
+  s.unresolved_failures = std::move(failures).value();
+  return s;
+}
+
+}  // namespace strata

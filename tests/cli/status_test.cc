@@ -1,0 +1,155 @@
+// `strata status` and checksums: what status reports on both backends, and `upgrade` refusing
+// (exit 3) when an applied revision's file changed, unless --allow-changed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/strata_runner.h"
+#include "cli/test_database.h"
+
+namespace strata::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class StatusTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = TestDatabase::Create(GetParam(), ws_.dir());
+    if (!db_) {
+      const char* req = std::getenv("STRATA_REQUIRE_PG");
+      if (req != nullptr && std::string(req) == "1") {
+        FAIL() << "STRATA_REQUIRE_PG=1 but no PostgreSQL test server (STRATA_TEST_PG_URL)";
+      }
+      GTEST_SKIP() << "no PostgreSQL test server; set STRATA_TEST_PG_URL";
+    }
+    ws_.SetEnv("STRATA_URL", db_->url());
+  }
+
+  Output Strata(std::vector<std::string> args) { return ws_.Run(args); }
+
+  void Rev(const std::string& id, const std::string& revises, const std::string& upgrade,
+           const std::string& extra = "") {
+    ws_.Write("migrations/" + id + "_rev.sql",
+              RevisionText(id, revises, upgrade, "SELECT 1;", "step " + id, extra));
+  }
+
+  nlohmann::json StatusJson() {
+    Output o = Strata({"--format", "json", "status"});
+    EXPECT_EQ(o.code, 0) << o.err;
+    return nlohmann::json::parse(o.out);
+  }
+
+  Workspace ws_;
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_P(StatusTest, ReportsCurrentHeadsPendingRunsAndSize) {
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
+  Rev("aaaa0002", "aaaa0001", "CREATE TABLE t2 (id INTEGER);");
+  Rev("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);");
+
+  // A fresh database: at base, everything pending, no tables created by looking.
+  nlohmann::json fresh = StatusJson();
+  EXPECT_EQ(fresh["current"], nlohmann::json::array());
+  EXPECT_EQ(fresh["pending"].size(), 3u);
+  EXPECT_EQ(fresh["recent_runs"].size(), 0u);
+  EXPECT_EQ(db_->Versions(), "");
+
+  ASSERT_EQ(Strata({"upgrade", "aaaa0002"}).code, 0);
+  nlohmann::json s = StatusJson();
+  EXPECT_EQ(s["current"], nlohmann::json::array({"aaaa0002"}));
+  EXPECT_EQ(s["heads"], nlohmann::json::array({"aaaa0003"}));
+  EXPECT_EQ(s["up_to_date"], false);
+  ASSERT_EQ(s["pending"].size(), 1u);
+  EXPECT_EQ(s["pending"][0]["revision"], "aaaa0003");
+  ASSERT_EQ(s["recent_runs"].size(), 2u);
+  EXPECT_EQ(s["recent_runs"][0]["revision"], "aaaa0002");  // newest first
+  EXPECT_EQ(s["recent_runs"][0]["direction"], "upgrade");
+  EXPECT_GE(s["recent_runs"][0]["duration_ms"].get<int64_t>(), 0);
+  EXPECT_GT(s["database_size_bytes"].get<int64_t>(), 0);
+  EXPECT_EQ(s["changed"], nlohmann::json::array());
+  EXPECT_EQ(s["unresolved_failures"], nlohmann::json::array());
+
+  Output text = Strata({"status", "-n", "1"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("Current:  aaaa0002\n"));
+  EXPECT_THAT(text.out, HasSubstr("Heads:    aaaa0003 (head)\n"));
+  EXPECT_THAT(text.out, HasSubstr("Pending:  1 revision(s)"));
+  EXPECT_THAT(text.out, HasSubstr("  aaaa0003, step aaaa0003\n"));
+  EXPECT_THAT(text.out, HasSubstr("Runs:     last 1, newest first:"));
+  EXPECT_THAT(text.out, HasSubstr("Size:"));
+}
+
+TEST_P(StatusTest, UnresolvedPartialFailureIsShownAndStatusStillExitsZero) {
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
+  Rev("aaaa0002", "aaaa0001", "CREATE TABLE nt (id INTEGER);\nCREATE TABLE nt (id INTEGER);",
+      "-- Transactional: false\n");
+  EXPECT_EQ(Strata({"upgrade"}).code, 7);
+  nlohmann::json s = StatusJson();
+  ASSERT_EQ(s["unresolved_failures"].size(), 1u);
+  EXPECT_EQ(s["unresolved_failures"][0]["revision"], "aaaa0002");
+  Output text = Strata({"status"});
+  EXPECT_EQ(text.code, 0);
+  EXPECT_THAT(text.out, HasSubstr("Failures: 1 non-transactional step(s)"));
+  ASSERT_EQ(Strata({"stamp", "aaaa0002"}).code, 0);
+  EXPECT_EQ(StatusJson()["unresolved_failures"], nlohmann::json::array());
+}
+
+TEST_P(StatusTest, ChangedAppliedFileIsReportedAndRefusedUnlessAllowed) {
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
+  Rev("aaaa0002", "aaaa0001", "CREATE TABLE t2 (id INTEGER);");
+  ASSERT_EQ(Strata({"upgrade"}).code, 0);
+
+  // Someone edits an applied revision and adds a new one.
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER, extra TEXT);");
+  Rev("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);");
+  nlohmann::json s = StatusJson();
+  ASSERT_EQ(s["changed"].size(), 1u);
+  EXPECT_EQ(s["changed"][0]["revision"], "aaaa0001");
+  EXPECT_THAT(s["changed"][0]["path"].get<std::string>(), HasSubstr("aaaa0001_rev.sql"));
+  EXPECT_NE(s["changed"][0]["applied_checksum"], s["changed"][0]["file_checksum"]);
+  EXPECT_THAT(Strata({"status"}).out, HasSubstr("Changed:  1 applied revision(s)"));
+
+  Output refused = Strata({"upgrade"});
+  EXPECT_EQ(refused.code, 3) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("aaaa0001"));
+  EXPECT_THAT(refused.err, HasSubstr("aaaa0001_rev.sql"));
+  EXPECT_THAT(refused.err, HasSubstr("--allow-changed"));
+  EXPECT_EQ(db_->Versions(), "aaaa0002");  // nothing ran
+
+  // A downgrade and offline SQL do not compare checksums.
+  EXPECT_EQ(Strata({"upgrade", "--sql"}).code, 0);
+  Output allowed = Strata({"upgrade", "--allow-changed"});
+  EXPECT_EQ(allowed.code, 0) << allowed.err;
+  EXPECT_EQ(db_->Versions(), "aaaa0003");
+
+  // Restoring the file as applied clears it.
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
+  EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());
+  // A revision that is no longer applied is not "changed".
+  ASSERT_EQ(Strata({"downgrade", "base"}).code, 0);
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER, other TEXT);");
+  EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());
+}
+
+TEST_P(StatusTest, RevisionsWithoutALogRowAreNeverChanged) {
+  // Applied by Alembic (or stamped): no checksum was recorded, so nothing to compare.
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
+  Rev("aaaa0002", "aaaa0001", "CREATE TABLE t2 (id INTEGER);");
+  ASSERT_EQ(Strata({"stamp", "aaaa0001"}).code, 0);
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER, edited TEXT);");
+  EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());
+  Output up = Strata({"upgrade"});
+  EXPECT_EQ(up.code, 0) << up.err;
+  EXPECT_EQ(db_->Versions(), "aaaa0002");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatusTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& p) { return std::string(BackendName(p.param)); });
+
+}  // namespace
+}  // namespace strata::testing
