@@ -37,9 +37,12 @@ bool RevisionGraph::Impl::HasLabel(int rev, std::string_view label) const {
   return std::find(l.begin(), l.end(), label) != l.end();
 }
 
-std::vector<char> RevisionGraph::Impl::Ancestors(const std::vector<int>& from,
-                                                 bool include_deps) const {
-  std::vector<char> seen(revs.size(), 0);
+namespace {
+
+// Every revision reachable from `from` (inclusive) along `edges`, as a membership mask.
+// Iterative, so a 10,000-revision chain cannot overflow the stack.
+std::vector<char> Reach(const std::vector<int>& from, const std::vector<std::vector<int>>& edges) {
+  std::vector<char> seen(edges.size(), 0);
   std::vector<int> stack;
   for (int f : from) {
     if (f >= 0 && !seen[static_cast<size_t>(f)]) {
@@ -50,39 +53,26 @@ std::vector<char> RevisionGraph::Impl::Ancestors(const std::vector<int>& from,
   while (!stack.empty()) {
     int r = stack.back();
     stack.pop_back();
-    for (int p : include_deps ? down[static_cast<size_t>(r)] : parents[static_cast<size_t>(r)]) {
-      if (!seen[static_cast<size_t>(p)]) {
-        seen[static_cast<size_t>(p)] = 1;
-        stack.push_back(p);
+    for (int next : edges[static_cast<size_t>(r)]) {
+      if (!seen[static_cast<size_t>(next)]) {
+        seen[static_cast<size_t>(next)] = 1;
+        stack.push_back(next);
       }
     }
   }
   return seen;
 }
 
+}  // namespace
+
+std::vector<char> RevisionGraph::Impl::Ancestors(const std::vector<int>& from,
+                                                 bool include_deps) const {
+  return Reach(from, include_deps ? down : parents);
+}
+
 std::vector<char> RevisionGraph::Impl::Descendants(const std::vector<int>& from,
                                                    bool include_deps) const {
-  std::vector<char> seen(revs.size(), 0);
-  std::vector<int> stack;
-  for (int f : from) {
-    if (f >= 0 && !seen[static_cast<size_t>(f)]) {
-      seen[static_cast<size_t>(f)] = 1;
-      stack.push_back(f);
-    }
-  }
-  while (!stack.empty()) {
-    int r = stack.back();
-    stack.pop_back();
-    const auto& next =
-        include_deps ? all_children[static_cast<size_t>(r)] : children[static_cast<size_t>(r)];
-    for (int c : next) {
-      if (!seen[static_cast<size_t>(c)]) {
-        seen[static_cast<size_t>(c)] = 1;
-        stack.push_back(c);
-      }
-    }
-  }
-  return seen;
+  return Reach(from, include_deps ? all_children : children);
 }
 
 bool RevisionGraph::Impl::SharesLineage(int target, const std::vector<int>& against,
