@@ -20,19 +20,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Reads a whole file relative to an open folder with plain POSIX calls (openat, read, close):
-// `history` over 10,000 files is dominated by system calls, so no fstat and no second read when
-// the first one came back short (a regular file reads short only at its end).
-Result<std::string> ReadFileAt(int dir_fd, const std::string& name, const std::string& shown) {
+// Reads a whole file relative to an open folder with plain POSIX calls (openat, read, close) into
+// `out`, which the caller reuses from file to file: `history` over 10,000 files is dominated by
+// system calls and allocations, so no fstat, no second read when the first one came back short (a
+// regular file reads short only at its end), and no buffer per file.
+Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown, std::string& out) {
   int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return Status::InvalidScripts(fmt::format("cannot read: {}", std::strerror(errno)))
         .WithLocation(shown);
   }
-  char buf[16384];
-  std::string out;
+  constexpr size_t kChunk = 16384;
+  size_t used = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (out.size() < used + kChunk) out.resize(used + kChunk);
+    ssize_t n = ::read(fd, out.data() + used, kChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -40,11 +42,12 @@ Result<std::string> ReadFileAt(int dir_fd, const std::string& name, const std::s
       return Status::InvalidScripts(fmt::format("cannot read: {}", std::strerror(err)))
           .WithLocation(shown);
     }
-    out.append(buf, static_cast<size_t>(n));
-    if (static_cast<size_t>(n) < sizeof buf) break;
+    used += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < kChunk) break;
   }
   ::close(fd);
-  return out;
+  out.resize(used);
+  return Status::Ok();
 }
 
 // Names of the revision files in `dir`: `*.sql`, not hidden (editor temp files), regular files.
@@ -72,11 +75,6 @@ Result<std::vector<std::string>> ListRevisionFiles(const fs::path& dir, int dir_
   std::sort(names.begin(), names.end());
   return names;
 }
-
-struct Parsed {
-  std::optional<Revision> revision;
-  Status problem;
-};
 
 std::string RandomRevisionId() {
   std::random_device rd;
@@ -112,45 +110,39 @@ Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir) {
 
   // Files are independent until the graph is built: large folders are read and parsed on two
   // threads (the machines strata targets have at least two cores; reading is syscall-bound).
-  std::vector<Parsed> parsed(names->size());
+  // Each file's slot is filled by exactly one thread; revisions are parsed in place.
+  const size_t count = names->size();
+  std::vector<Revision> revisions(count);
+  std::vector<Status> problems(count);
   const std::string prefix = dir.string() + "/";
   auto work = [&](size_t begin, size_t end) {
+    std::string text;
     for (size_t i = begin; i < end; ++i) {
       const std::string shown = prefix + (*names)[i];
-      Result<std::string> text = ReadFileAt(dir_fd, (*names)[i], shown);
-      if (!text.ok()) {
-        parsed[i].problem = text.status();
+      if (Status read = ReadFileAt(dir_fd, (*names)[i], shown, text); !read.ok()) {
+        problems[i] = std::move(read);
         continue;
       }
-      Result<Revision> rev = ParseRevisionFile(*text, shown);
+      Result<Revision> rev = ParseRevisionFile(text, shown);
       if (rev.ok()) {
-        parsed[i].revision = std::move(rev).value();
+        revisions[i] = std::move(rev).value();
       } else {
-        parsed[i].problem = rev.status();
+        problems[i] = rev.status();
       }
     }
   };
   constexpr size_t kParallelFrom = 256;
-  if (parsed.size() >= kParallelFrom) {
-    size_t half = parsed.size() / 2;
-    std::thread helper(work, half, parsed.size());
+  if (count >= kParallelFrom) {
+    size_t half = count / 2;
+    std::thread helper(work, half, count);
     work(0, half);
     helper.join();
   } else {
-    work(0, parsed.size());
+    work(0, count);
   }
   ::close(dir_fd);
 
-  std::vector<Revision> revisions;
-  revisions.reserve(parsed.size());
-  std::vector<Status> problems;
-  for (Parsed& p : parsed) {
-    if (p.revision) {
-      revisions.push_back(std::move(*p.revision));
-    } else {
-      problems.push_back(std::move(p.problem));
-    }
-  }
+  std::erase_if(problems, [](const Status& s) { return s.ok(); });
   if (!problems.empty()) return Combine(problems);
   return RevisionGraph::Build(std::move(revisions));
 }

@@ -104,6 +104,62 @@ TEST_F(ScriptDirectoryTest, MissingFolderSaysRunInit) {
   EXPECT_THAT(g.status().ToString(), HasSubstr("strata init"));
 }
 
+// Files are read in 16 KiB chunks into a buffer reused from file to file: a file of exactly one
+// chunk, one of several chunks, and a short one after them must each come back whole.
+TEST_F(ScriptDirectoryTest, ReadsFilesOfEverySizeWhole) {
+  const std::string head = "-- m\n-- Revision ID: ";
+  auto file_of_size = [&](const std::string& id, const std::string& parent, size_t size) {
+    std::string text = head + id + "\n-- Revises: " + parent + "\n-- migrate:upgrade\n";
+    const std::string tail = "SELECT 1;\n";
+    text.append(size - text.size() - tail.size(), ' ');
+    return text + tail;
+  };
+  const std::string exact = file_of_size("aaaa0001", "", 16384);
+  const std::string large = file_of_size("aaaa0002", "aaaa0001", 100000);
+  ASSERT_EQ(exact.size(), 16384u);
+  Write("1.sql", exact);
+  Write("2.sql", large);
+  Write("3.sql", "-- s\n-- Revision ID: aaaa0003\n-- Revises: aaaa0002\n-- migrate:upgrade\nX;\n");
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  // The section is everything after the marker line, its final newline dropped.
+  auto body = [](const std::string& text) {
+    size_t start = text.find("upgrade\n") + 8;
+    return text.substr(start, text.size() - start - 1);
+  };
+  EXPECT_EQ(g->Find("aaaa0001")->upgrade.sql, body(exact));
+  EXPECT_EQ(g->Find("aaaa0002")->upgrade.sql, body(large));
+  EXPECT_EQ(g->Find("aaaa0003")->upgrade.sql, "X;");
+}
+
+// Large folders are read by two threads, each filling its own half: every revision must arrive,
+// and problems from both halves must be reported in file order.
+TEST_F(ScriptDirectoryTest, LargeFoldersLoadWholeAndReportProblemsInOrder) {
+  constexpr int kCount = 600;
+  auto id = [](int i) { return "r" + std::to_string(10000 + i); };
+  for (int i = 0; i < kCount; ++i) {
+    Write(id(i) + ".sql", "-- m\n-- Revision ID: " + id(i) +
+                              "\n-- Revises: " + (i == 0 ? "" : id(i - 1)) +
+                              "\n-- migrate:upgrade\nSELECT " + std::to_string(i) + ";\n");
+  }
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_EQ(g->size(), static_cast<size_t>(kCount));
+  EXPECT_EQ(g->Find(id(599))->upgrade.sql, "SELECT 599;");
+  EXPECT_EQ(g->Find(id(300))->parents, std::vector<std::string>{id(299)});
+
+  Write(id(10) + ".sql", "-- broken\n");   // first half
+  Write(id(590) + ".sql", "-- broken\n");  // second half
+  g = LoadScriptDirectory(dir_);
+  ASSERT_FALSE(g.ok());
+  const std::string message = g.status().message();
+  size_t first = message.find(id(10) + ".sql");
+  size_t second = message.find(id(590) + ".sql");
+  ASSERT_NE(first, std::string::npos) << message;
+  ASSERT_NE(second, std::string::npos) << message;
+  EXPECT_LT(first, second);
+}
+
 TEST(SlugifyTest, Cases) {
   struct {
     const char* in;
