@@ -25,11 +25,13 @@ std::filesystem::path ExecutableDir() {
   return exe.parent_path();
 }
 
-// Where the module may be, in the order tried.
+// Where the module may be, in the order tried. STRATA_POSTGRES_MODULE, when set, is the only
+// place: a path someone chose and got wrong must be reported, not quietly replaced by another copy.
 std::vector<std::string> ModuleCandidates() {
   std::vector<std::string> out;
   if (const char* env = std::getenv("STRATA_POSTGRES_MODULE"); env != nullptr && *env != '\0') {
     out.emplace_back(env);
+    return out;
   }
   std::filesystem::path dir = ExecutableDir();
   if (!dir.empty()) {
