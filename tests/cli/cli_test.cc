@@ -536,7 +536,52 @@ TEST_P(CliTest, InterruptRollsBackTheRunningRevision) {
   EXPECT_FALSE(TableExists("t2"));
 }
 
+// CliTest's fixture for tests about PostgreSQL alone.
+class CliPostgresTest : public CliTest {};
+
+// Reading a version table or strata_log that does not exist yet must not be done by trying and
+// failing: every such attempt writes an ERROR line to the server's log, which log monitoring
+// reports. A fresh schema (its name appears in any such error) goes through every command that
+// reads the tables before and after they exist; the server log must not mention it.
+TEST_P(CliPostgresTest, FreshDatabaseLeavesNoErrorsInTheServerLog) {
+  const char* cluster = std::getenv("STRATA_PG_CLUSTER_DIR");
+  ASSERT_NE(cluster, nullptr) << "scripts/pg-test-cluster.sh sets STRATA_PG_CLUSTER_DIR";
+  const std::string log_path = std::string(cluster) + "/pg/server.log";
+  ASSERT_TRUE(std::filesystem::exists(log_path)) << log_path;
+  const std::string schema = "fresh_" + std::to_string(getpid()) + "_" +
+                             std::to_string(reinterpret_cast<uintptr_t>(this) % 100000);
+  ws_.Write("strata.toml", "version_schema = \"" + schema + "\"\n");
+  Chain(2);
+
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"current"},
+                                             {"status"},
+                                             {"check"},
+                                             {"history", "--verbose"},
+                                             {"upgrade", "aaaa0001"},
+                                             {"status"},
+                                             {"upgrade", "head"},
+                                             {"current"},
+                                             {"downgrade", "base"},
+                                             {"status"}}) {
+    Output o = Strata(args);
+    EXPECT_TRUE(o.code == 0 || (args[0] == "check" && o.code == 6)) << args[0] << ": " << o.err;
+  }
+  EXPECT_EQ(db_->Versions(schema + ".alembic_version"), "");
+  EXPECT_EQ(db_->Query("SELECT count(*) FROM " + schema + ".strata_log"), "4\n");
+
+  std::ifstream log(log_path);
+  std::string line;
+  std::vector<std::string> mentions;
+  while (std::getline(log, line)) {
+    if (line.find(schema) != std::string::npos) mentions.push_back(line);
+  }
+  EXPECT_THAT(mentions, ::testing::IsEmpty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, CliTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& p) { return std::string(BackendName(p.param)); });
+INSTANTIATE_TEST_SUITE_P(Drivers, CliPostgresTest, ::testing::Values(Backend::kPostgres),
                          [](const auto& p) { return std::string(BackendName(p.param)); });
 
 // ---------------------------------------------------------------------------------------------

@@ -100,6 +100,18 @@ void PostgresDriver::Interrupt() {
   session_->Cancel();
 }
 
+Status PostgresDriver::LookForTables() {
+  if (version_table_exists_ && log_table_exists_) return Status::Ok();
+  // to_regclass is NULL for a missing table or schema, where a SELECT from it would fail.
+  auto found = session_->Exec("looking for the version table",
+                              "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
+                              {version_table_, log_table_});
+  if (!found.ok()) return found.status();
+  version_table_exists_ = Value(found->get(), 0, 0) == "t";
+  log_table_exists_ = Value(found->get(), 0, 1) == "t";
+  return Status::Ok();
+}
+
 Status PostgresDriver::EnsureTables() {
   const std::string& schema = options_.version_schema;
   for (int attempt = 0;; ++attempt) {
@@ -113,6 +125,8 @@ Status PostgresDriver::EnsureTables() {
     bool has_version = Value(found->get(), 0, 0) == "t";
     bool has_log = Value(found->get(), 0, 1) == "t";
     bool has_schema = Value(found->get(), 0, 2) == "t";
+    version_table_exists_ = has_version;
+    log_table_exists_ = has_log;
     if (has_version && has_log && has_schema) return Status::Ok();
     std::string script = "BEGIN;\n";
     if (!has_schema) script += fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", QuoteIdent(schema));
@@ -125,7 +139,10 @@ Status PostgresDriver::EnsureTables() {
     }
     script += "COMMIT;";
     ResultPtr r = session_->ExecScriptRaw(script);
-    if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) return Status::Ok();
+    if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
+      version_table_exists_ = log_table_exists_ = true;
+      return Status::Ok();
+    }
     PgError error = ReadPgError(r.get(), session_->conn());
     session_->RollbackIfOpen();
     // Two processes creating the same table at once: the loser sees a duplicate; look again.
@@ -137,7 +154,10 @@ Status PostgresDriver::EnsureTables() {
 }
 
 Result<std::vector<std::string>> PostgresDriver::ReadVersions() {
-  // COLLATE "C": byte order, the order std::sort gives the runtime.
+  if (Status st = LookForTables(); !st.ok()) return st;
+  if (!version_table_exists_) return std::vector<std::string>{};
+  // COLLATE "C": byte order, the order std::sort gives the runtime. A table dropped since it was
+  // looked up reads as empty too.
   ResultPtr r = session_->ExecRaw(
       fmt::format("SELECT version_num FROM {} ORDER BY version_num COLLATE \"C\"", version_table_));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
@@ -153,6 +173,8 @@ Result<std::vector<std::string>> PostgresDriver::ReadVersions() {
 }
 
 Result<std::vector<LogEntry>> PostgresDriver::ReadLog(int limit) {
+  if (Status st = LookForTables(); !st.ok()) return st;
+  if (!log_table_exists_) return std::vector<LogEntry>{};
   ResultPtr r = session_->ExecRaw(
       fmt::format("SELECT {} FROM {} ORDER BY id DESC LIMIT $1", LogSelectColumns(), log_table_),
       {std::to_string(std::max(limit, 0))});
@@ -166,6 +188,8 @@ Result<std::vector<LogEntry>> PostgresDriver::ReadLog(int limit) {
 Result<std::vector<LogEntry>> PostgresDriver::UnresolvedFailures() {
   // As in the SQLite driver: resolved by a later successful run of the same revision, or by any
   // later stamp (a person declared the state).
+  if (Status st = LookForTables(); !st.ok()) return st;
+  if (!log_table_exists_) return std::vector<LogEntry>{};
   ResultPtr r = session_->ExecRaw(fmt::format(
       "SELECT {} FROM {} f WHERE f.status = 'failed' AND NOT EXISTS (SELECT 1 FROM {} d "
       "WHERE d.id > f.id AND ((d.status = 'done' AND d.revision = f.revision) OR "

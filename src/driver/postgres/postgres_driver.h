@@ -121,6 +121,12 @@ class PostgresDriver final : public Driver {
   std::string version_table_;  // quoted, schema-qualified when version_schema is set
   std::string log_table_;
   MigrationLock lock_;
+  // Looks up which of the version table and strata_log exist, unless both are already known to.
+  // Reading a missing table and catching the error would do, but leaves an ERROR line in the
+  // server's log on every run against a fresh database, which log monitoring reports.
+  Status LookForTables();
+  bool version_table_exists_ = false;
+  bool log_table_exists_ = false;
   bool prepared_ = false;
   std::string last_blockers_;  // DescribeLockBlockers' latest answer
   std::atomic<bool> interrupted_{false};
