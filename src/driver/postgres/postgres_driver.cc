@@ -221,8 +221,9 @@ void PostgresDriver::AddSessionCheck(Pipeline& pipeline) {
       {std::to_string(lock_.backend_pid())}, kSessionCheck);
 }
 
-void PostgresDriver::AddPrepares(Pipeline& pipeline) {
-  if (prepared_) return;
+int PostgresDriver::AddPrepares(Pipeline& pipeline) {
+  if (prepared_) return -1;
+  const int first = pipeline.size();
   const std::string missing = fmt::format(
       "SELECT CASE WHEN count(*) = 1 THEN 0 ELSE ('{}' || $1::text || substr(count(*)::text, 1, "
       "0))::int END FROM changed",
@@ -248,6 +249,7 @@ void PostgresDriver::AddPrepares(Pipeline& pipeline) {
                   "clock_timestamp() - now()) * 1000)::bigint), $7, $8, $9)",
                   log_table_),
       kPrepare);
+  return first;
 }
 
 void PostgresDriver::NotePrepared(const Pipeline& pipeline, int first_prepare_item) {
@@ -257,6 +259,26 @@ void PostgresDriver::NotePrepared(const Pipeline& pipeline, int first_prepare_it
   bool all = true;
   for (int i = first_prepare_item; i < first_prepare_item + 4; ++i) all &= pipeline.succeeded(i);
   prepared_ = all;
+}
+
+void PostgresDriver::AddStepDone(Pipeline& pipeline, const StepRun& run,
+                                 std::optional<std::string> started_at,
+                                 std::optional<int64_t> duration_ms) {
+  const Step& step = *run.step;
+  AddVersionChanges(pipeline, step.version_changes);
+  AddLogRow(pipeline,
+            {step.revision->id, DirectionText(step.direction), "done", run.checksum,
+             std::move(started_at), duration_ms, run.applied_by, run.strata_version, std::nullopt});
+  pipeline.Query("COMMIT", {}, kCommit);
+}
+
+Status PostgresDriver::RunWrite(Pipeline& pipeline, int first_prepare, const Step* step,
+                                const std::vector<SqlStatement>* statements) {
+  Status sent = pipeline.Run();
+  NotePrepared(pipeline, first_prepare);
+  if (sent.ok() && pipeline.failed_item() < 0) return Status::Ok();
+  session_->RollbackIfOpen();
+  return sent.ok() ? PipelineFailure(pipeline, step, statements) : sent;
 }
 
 void PostgresDriver::AddVersionChanges(Pipeline& pipeline,
@@ -465,27 +487,15 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(
         fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()), {},
         kControl);
   }
-  int first_prepare = prepared_ ? -1 : pipeline.size();
-  AddPrepares(pipeline);
+  const int first_prepare = AddPrepares(pipeline);
   if (statements != nullptr) {
     for (size_t i = 0; i < statements->size(); ++i) {
       pipeline.Query((*statements)[i].text, {}, static_cast<int>(i));
     }
   }
-  AddVersionChanges(pipeline, step.version_changes);
-  AddLogRow(pipeline,
-            {step.revision->id, DirectionText(step.direction), "done", run.checksum, std::nullopt,
-             std::nullopt, run.applied_by, run.strata_version, std::nullopt});
-  pipeline.Query("COMMIT", {}, kCommit);
-  Status sent = pipeline.Run();
-  NotePrepared(pipeline, first_prepare);
-  if (!sent.ok()) {
-    session_->RollbackIfOpen();
-    return sent;
-  }
-  if (pipeline.failed_item() < 0) return StepOutcome::kApplied;
-  session_->RollbackIfOpen();
-  Status failed = PipelineFailure(pipeline, &step, statements);
+  AddStepDone(pipeline, run, std::nullopt, std::nullopt);
+  Status failed = RunWrite(pipeline, first_prepare, &step, statements);
+  if (failed.ok()) return StepOutcome::kApplied;
   if (failed.kind() == ErrorKind::kMigrationFailed && failed.hint().empty()) {
     return std::move(failed).WithHint(
         "its transaction was rolled back and the version table is unchanged; fix the revision "
@@ -529,19 +539,9 @@ Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
             "revision and run the upgrade again");
   }
   Pipeline pipeline(*session_);
-  int first_prepare = prepared_ ? -1 : pipeline.size();
-  AddPrepares(pipeline);
-  AddVersionChanges(pipeline, step.version_changes);
-  AddLogRow(pipeline,
-            {step.revision->id, DirectionText(step.direction), "done", run.checksum, std::nullopt,
-             std::nullopt, run.applied_by, run.strata_version, std::nullopt});
-  pipeline.Query("COMMIT", {}, kCommit);
-  Status sent = pipeline.Run();
-  NotePrepared(pipeline, first_prepare);
-  if (!sent.ok() || pipeline.failed_item() >= 0) {
-    session_->RollbackIfOpen();
-    return sent.ok() ? PipelineFailure(pipeline, &step, nullptr) : sent;
-  }
+  const int first_prepare = AddPrepares(pipeline);
+  AddStepDone(pipeline, run, std::nullopt, std::nullopt);
+  STRATA_RETURN_IF_ERROR(RunWrite(pipeline, first_prepare, &step, nullptr));
   return StepOutcome::kApplied;
 }
 
@@ -571,8 +571,7 @@ Result<std::vector<std::string>> PostgresDriver::InvalidIndexes() {
 
 Status PostgresDriver::WriteFailedLogRow(const LogRow& row) {
   Pipeline pipeline(*session_);
-  int first_prepare = prepared_ ? -1 : pipeline.size();
-  AddPrepares(pipeline);
+  const int first_prepare = AddPrepares(pipeline);
   AddLogRow(pipeline, row);
   Status sent = pipeline.Run();
   NotePrepared(pipeline, first_prepare);
@@ -699,17 +698,10 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   Pipeline pipeline(*session_);
   pipeline.Query("BEGIN", {}, kControl);
   AddSessionCheck(pipeline);
-  int first_prepare = prepared_ ? -1 : pipeline.size();
-  AddPrepares(pipeline);
-  AddVersionChanges(pipeline, step.version_changes);
-  AddLogRow(pipeline, {revision.id, direction, "done", run.checksum, started_at, elapsed_ms(),
-                       run.applied_by, run.strata_version, std::nullopt});
-  pipeline.Query("COMMIT", {}, kCommit);
-  Status sent = pipeline.Run();
-  NotePrepared(pipeline, first_prepare);
-  if (sent.ok() && pipeline.failed_item() < 0) return StepOutcome::kApplied;
-  session_->RollbackIfOpen();
-  Status failed = sent.ok() ? PipelineFailure(pipeline, &step, nullptr) : sent;
+  const int first_prepare = AddPrepares(pipeline);
+  AddStepDone(pipeline, run, started_at, elapsed_ms());
+  Status failed = RunWrite(pipeline, first_prepare, &step, nullptr);
+  if (failed.ok()) return StepOutcome::kApplied;
   return Status::NeedsPerson(
              fmt::format("every statement of non-transactional revision {} took effect, but "
                          "recording it in {} failed: {}",
@@ -722,8 +714,7 @@ Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const St
   Pipeline pipeline(*session_);
   pipeline.Query("BEGIN", {}, kControl);
   AddSessionCheck(pipeline);
-  int first_prepare = prepared_ ? -1 : pipeline.size();
-  AddPrepares(pipeline);
+  const int first_prepare = AddPrepares(pipeline);
   AddVersionChanges(pipeline, changes);
   for (const VersionChange& c : changes) {
     const std::string& revision = c.kind == VersionChange::Kind::kDelete ? c.from : c.to;
@@ -736,15 +727,7 @@ Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const St
                          log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   pipeline.Query("COMMIT", {}, kCommit);
-  Status sent = pipeline.Run();
-  NotePrepared(pipeline, first_prepare);
-  if (!sent.ok()) {
-    session_->RollbackIfOpen();
-    return sent;
-  }
-  if (pipeline.failed_item() < 0) return Status::Ok();
-  session_->RollbackIfOpen();
-  return PipelineFailure(pipeline, nullptr, nullptr);
+  return RunWrite(pipeline, first_prepare, nullptr, nullptr);
 }
 
 }  // namespace strata::pg

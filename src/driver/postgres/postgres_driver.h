@@ -90,9 +90,19 @@ class PostgresDriver final : public Driver {
 
   // Queues the statements every write transaction shares.
   void AddSessionCheck(Pipeline& pipeline);
-  void AddPrepares(Pipeline& pipeline);
+  // Queues the PREPAREs unless done in an earlier transaction; returns the first one's item (for
+  // NotePrepared), or -1 when nothing was queued.
+  int AddPrepares(Pipeline& pipeline);
   void AddVersionChanges(Pipeline& pipeline, const std::vector<VersionChange>& changes);
   void AddLogRow(Pipeline& pipeline, const LogRow& row);
+  // Queues what ends a step's transaction: its version-table changes, its 'done' row in
+  // strata_log (started_at and duration measured by the server when not given) and COMMIT.
+  void AddStepDone(Pipeline& pipeline, const StepRun& run, std::optional<std::string> started_at,
+                   std::optional<int64_t> duration_ms);
+  // Runs a write transaction's pipeline: Ok, or (its transaction rolled back) what failed, naming
+  // `step`'s statement when `statements` are those the pipeline ran.
+  Status RunWrite(Pipeline& pipeline, int first_prepare, const Step* step,
+                  const std::vector<SqlStatement>* statements);
   // After a pipeline's failure (its transaction already rolled back): the Status to return.
   Status PipelineFailure(const Pipeline& pipeline, const Step* step,
                          const std::vector<SqlStatement>* statements);
