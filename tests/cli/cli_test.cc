@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_fixture.h"
 #include "cli/strata_runner.h"
 #include "cli/test_database.h"
 
@@ -15,43 +16,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class CliTest : public ::testing::TestWithParam<Backend> {
+class CliTest : public CliFixture {
  protected:
-  void SetUp() override {
-    db_ = TestDatabase::Create(GetParam(), ws_.dir());
-    if (!db_) {
-      const char* req = std::getenv("STRATA_REQUIRE_PG");
-      if (req != nullptr && std::string(req) == "1") {
-        FAIL() << "STRATA_REQUIRE_PG=1 but no PostgreSQL test server (STRATA_TEST_PG_URL)";
-      }
-      GTEST_SKIP() << "no PostgreSQL test server; set STRATA_TEST_PG_URL";
-    }
-    ws_.SetEnv("STRATA_URL", db_->url());
-  }
-
-  Output Strata(std::vector<std::string> args) { return ws_.Run(args); }
-
-  // Writes a revision file into migrations/.
-  void Rev(const std::string& id, const std::string& revises, const std::string& upgrade,
-           const std::optional<std::string>& downgrade = std::string(),
-           const std::string& extra = "") {
-    ws_.Write("migrations/" + id + "_rev.sql",
-              RevisionText(id, revises, upgrade, downgrade, "step " + id, extra));
-  }
-
-  // base -> aaaa0001 -> aaaa0002 -> ... each creating table t<i>.
-  void Chain(int n) {
-    for (int i = 1; i <= n; ++i) {
-      Rev(Id(i), i == 1 ? "" : Id(i - 1), "CREATE TABLE t" + std::to_string(i) + " (id INTEGER);",
-          "DROP TABLE t" + std::to_string(i) + ";");
-    }
-  }
-  static std::string Id(int i) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "aaaa%04d", i);
-    return buf;
-  }
-
   // The branchy graph used by several tests:
   //   base -> b1 -> b2 -> (x1 [label x], y1) ; m1 merges x1, y1 ; c1 follows m1
   void Branchy() {
@@ -63,17 +29,6 @@ class CliTest : public ::testing::TestWithParam<Backend> {
     Rev("mmmm0001", "xxxx0001, yyyy0001", "", "");
     Rev("cccc0001", "mmmm0001", "CREATE TABLE c1 (id INTEGER);", "DROP TABLE c1;");
   }
-
-  bool TableExists(const std::string& table) {
-    std::string sql =
-        GetParam() == Backend::kSqlite
-            ? "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='" + table + "'"
-            : "SELECT count(*) FROM information_schema.tables WHERE table_name='" + table + "'";
-    return db_->Query(sql).rfind("1", 0) == 0;
-  }
-
-  Workspace ws_;
-  std::unique_ptr<TestDatabase> db_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_fixture.h"
 #include "cli/strata_runner.h"
 #include "cli/test_database.h"
 
@@ -14,26 +15,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class StatusTest : public ::testing::TestWithParam<Backend> {
+class StatusTest : public CliFixture {
  protected:
-  void SetUp() override {
-    db_ = TestDatabase::Create(GetParam(), ws_.dir());
-    if (!db_) {
-      const char* req = std::getenv("STRATA_REQUIRE_PG");
-      if (req != nullptr && std::string(req) == "1") {
-        FAIL() << "STRATA_REQUIRE_PG=1 but no PostgreSQL test server (STRATA_TEST_PG_URL)";
-      }
-      GTEST_SKIP() << "no PostgreSQL test server; set STRATA_TEST_PG_URL";
-    }
-    ws_.SetEnv("STRATA_URL", db_->url());
-  }
-
-  Output Strata(std::vector<std::string> args) { return ws_.Run(args); }
-
+  // The revisions here all downgrade with "SELECT 1;".
   void Rev(const std::string& id, const std::string& revises, const std::string& upgrade,
            const std::string& extra = "") {
-    ws_.Write("migrations/" + id + "_rev.sql",
-              RevisionText(id, revises, upgrade, "SELECT 1;", "step " + id, extra));
+    CliFixture::Rev(id, revises, upgrade, std::string("SELECT 1;"), extra);
   }
 
   nlohmann::json StatusJson() {
@@ -41,9 +28,6 @@ class StatusTest : public ::testing::TestWithParam<Backend> {
     EXPECT_EQ(o.code, 0) << o.err;
     return nlohmann::json::parse(o.out);
   }
-
-  Workspace ws_;
-  std::unique_ptr<TestDatabase> db_;
 };
 
 TEST_P(StatusTest, ReportsCurrentHeadsPendingRunsAndSize) {

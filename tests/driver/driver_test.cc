@@ -18,16 +18,15 @@
 #include <thread>
 #include <vector>
 
+#include "driver/backend_fixture.h"
 #include "driver/test_db.h"
 
 namespace strata {
 namespace {
 
-using testing::CreateTestDb;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::TestDb;
 
 // Revisions and steps built by hand; revisions live in a deque so Step pointers stay valid.
 class Steps {
@@ -101,26 +100,8 @@ StepRun RunOf(const Step& step, bool check_heads = false) {
   return run;
 }
 
-class DriverTest : public ::testing::TestWithParam<std::string> {
+class DriverTest : public testing::BackendFixture {
  protected:
-  void SetUp() override {
-    Result<std::unique_ptr<TestDb>> db = CreateTestDb(GetParam());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    driver_ = Open(options_);
-    ASSERT_NE(driver_, nullptr);
-  }
-
-  std::unique_ptr<Driver> Open(const DriverOptions& options) {
-    Result<DatabaseUrl> url = ParseDatabaseUrl(db_->url());
-    EXPECT_TRUE(url.ok()) << url.status().ToString();
-    if (!url.ok()) return nullptr;
-    Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, options);
-    EXPECT_TRUE(driver.ok()) << driver.status().ToString();
-    if (!driver.ok()) return nullptr;
-    return std::move(driver).value();
-  }
-
   std::vector<std::string> Versions() {
     Result<std::vector<std::string>> v = driver_->ReadVersions();
     EXPECT_TRUE(v.ok()) << v.status().ToString();
@@ -133,21 +114,12 @@ class DriverTest : public ::testing::TestWithParam<std::string> {
     return log.ok() ? *log : std::vector<LogEntry>{};
   }
 
-  bool Exists(const std::string& table) {
-    Result<bool> exists = db_->TableExists(table);
-    EXPECT_TRUE(exists.ok()) << exists.status().ToString();
-    return exists.ok() && *exists;
-  }
-
   void Apply(const Step& step) {
     Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(step));
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     ASSERT_EQ(*outcome, StepOutcome::kApplied);
   }
 
-  DriverOptions options_;
-  std::unique_ptr<TestDb> db_;
-  std::unique_ptr<Driver> driver_;
   Steps steps_;
 };
 

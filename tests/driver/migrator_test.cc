@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "driver/backend_fixture.h"
 #include "driver/test_db.h"
 #include "strata/driver.h"
 #include "strata/graph.h"
@@ -20,11 +21,9 @@
 namespace strata {
 namespace {
 
-using testing::CreateTestDb;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::TestDb;
 
 struct RevSpec {
   std::string id;
@@ -73,25 +72,8 @@ class RecordingObserver : public MigrationObserver {
   std::function<void()> after_done;
 };
 
-class MigratorTest : public ::testing::TestWithParam<std::string> {
+class MigratorTest : public testing::BackendFixture {
  protected:
-  void SetUp() override {
-    Result<std::unique_ptr<TestDb>> db = CreateTestDb(GetParam());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    driver_ = OpenNewDriver();
-    ASSERT_NE(driver_, nullptr);
-  }
-
-  std::unique_ptr<Driver> OpenNewDriver() {
-    Result<DatabaseUrl> url = ParseDatabaseUrl(db_->url());
-    EXPECT_TRUE(url.ok());
-    if (!url.ok()) return nullptr;
-    Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, DriverOptions());
-    EXPECT_TRUE(driver.ok()) << driver.status().ToString();
-    return driver.ok() ? std::move(driver).value() : nullptr;
-  }
-
   void Build(const std::vector<RevSpec>& specs) {
     std::vector<Revision> revisions;
     for (const RevSpec& spec : specs) revisions.push_back(MakeRevision(spec));
@@ -112,14 +94,6 @@ class MigratorTest : public ::testing::TestWithParam<std::string> {
     return r.ok() ? *r : RunResult{};
   }
 
-  bool Exists(const std::string& table) {
-    Result<bool> e = db_->TableExists(table);
-    EXPECT_TRUE(e.ok());
-    return e.ok() && *e;
-  }
-
-  std::unique_ptr<TestDb> db_;
-  std::unique_ptr<Driver> driver_;
   std::unique_ptr<RevisionGraph> graph_;
   RecordingObserver observer_;
   std::unique_ptr<Migrator> migrator_;
@@ -322,7 +296,7 @@ TEST_P(MigratorTest, RacingUpgradesApplyEachRevisionOnce) {
 
   std::vector<std::unique_ptr<Driver>> drivers;
   for (int i = 0; i < kRacers; ++i) {
-    drivers.push_back(OpenNewDriver());
+    drivers.push_back(Open(DriverOptions()));
     ASSERT_NE(drivers.back(), nullptr);
   }
   std::latch start(kRacers);

@@ -21,7 +21,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -30,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "driver/postgres_test_fixture.h"
 #include "driver/test_db.h"
 #include "driver/test_db_postgres.h"
 #include "strata/driver.h"
@@ -40,83 +40,15 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using testing::TestDb;
 
 bool PgRequired() {
   const char* v = std::getenv("STRATA_REQUIRE_PG");
   return v != nullptr && std::string(v) == "1";
 }
 
-class PostgresDriverTest : public ::testing::Test {
+class PostgresDriverTest : public testing::PostgresTestFixture {
  protected:
-  void SetUp() override {
-    std::vector<std::string> backends = testing::TestBackends();
-    if (std::find(backends.begin(), backends.end(), "postgresql") == backends.end()) {
-      GTEST_SKIP() << "no PostgreSQL in this run (set STRATA_TEST_PG_URL)";
-    }
-    auto db = testing::CreateTestDb("postgresql");
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-  }
-
-  std::unique_ptr<Driver> Open(const DriverOptions& options, std::string url = "") {
-    if (url.empty()) url = db_->url();
-    auto parsed = ParseDatabaseUrl(url);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    if (!parsed.ok()) return nullptr;
-    auto driver = OpenDriver(*parsed, options);
-    EXPECT_TRUE(driver.ok()) << driver.status().ToString();
-    return driver.ok() ? std::move(driver).value() : nullptr;
-  }
-
-  const Revision& Add(std::string id, std::string sql, bool transactional = true) {
-    Revision r;
-    r.id = std::move(id);
-    r.path = "migrations/" + r.id + "_pg.sql";
-    r.transactional = transactional;
-    r.upgrade = {std::move(sql), 10};
-    revisions_.push_back(std::move(r));
-    return revisions_.back();
-  }
-
-  // An upgrade from base (or from `from`).
-  Step Up(const Revision& rev, const std::string& from = "") {
-    Step s;
-    s.revision = &rev;
-    s.to_ids = {rev.id};
-    if (from.empty()) {
-      s.version_changes = {{VersionChange::Kind::kInsert, "", rev.id}};
-    } else {
-      s.from_ids = s.heads_before = {from};
-      s.version_changes = {{VersionChange::Kind::kUpdate, from, rev.id}};
-    }
-    return s;
-  }
-
-  static StepRun RunOf(const Step& step) {
-    StepRun run;
-    run.step = &step;
-    run.checksum = std::string(64, 'c');
-    run.applied_by = "tester@host";
-    run.strata_version = "test";
-    return run;
-  }
-
-  std::string One(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    if (!rows.ok() || rows->empty() || rows->front().empty()) return "<none>";
-    return rows->front().front();
-  }
-
-  std::vector<std::string> Versions(Driver& driver) {
-    auto v = driver.ReadVersions();
-    EXPECT_TRUE(v.ok()) << v.status().ToString();
-    return v.ok() ? *v : std::vector<std::string>{"<error>"};
-  }
-
-  std::unique_ptr<TestDb> db_;
-  std::deque<Revision> revisions_;
+  PostgresDriverTest() : PostgresTestFixture("_pg.sql") {}
 };
 
 TEST_F(PostgresDriverTest, LockHeldByAnotherSessionTimesOutNamingTheHolder) {

@@ -12,12 +12,11 @@
 #include <libpq-fe.h>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "driver/test_db.h"
+#include "driver/postgres_test_fixture.h"
 #include "driver/test_db_postgres.h"
 #include "strata/driver.h"
 
@@ -59,26 +58,14 @@ class OtherSession {
   PGconn* conn_ = nullptr;
 };
 
-class PostgresLockRetryTest : public ::testing::Test {
+class PostgresLockRetryTest : public testing::PostgresTestFixture {
  protected:
-  void SetUp() override {
-    std::vector<std::string> backends = testing::TestBackends();
-    if (std::find(backends.begin(), backends.end(), "postgresql") == backends.end()) {
-      GTEST_SKIP() << "no PostgreSQL in this run (set STRATA_TEST_PG_URL)";
-    }
-    auto db = testing::CreateTestDb("postgresql");
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Exec("CREATE TABLE t (x int); CREATE TABLE other (x int)").ok());
-  }
+  PostgresLockRetryTest() : PostgresTestFixture("_lock.sql") {}
 
-  std::unique_ptr<Driver> Open(const DriverOptions& options) {
-    auto parsed = ParseDatabaseUrl(db_->url());
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    if (!parsed.ok()) return nullptr;
-    auto driver = OpenDriver(*parsed, options);
-    EXPECT_TRUE(driver.ok()) << driver.status().ToString();
-    return driver.ok() ? std::move(driver).value() : nullptr;
+  void SetUp() override {
+    PostgresTestFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(db_->Exec("CREATE TABLE t (x int); CREATE TABLE other (x int)").ok());
   }
 
   std::unique_ptr<OtherSession> Other(const std::string& application_name) {
@@ -86,49 +73,6 @@ class PostgresLockRetryTest : public ::testing::Test {
     EXPECT_TRUE(s->ok());
     return s;
   }
-
-  const Revision& Add(std::string id, std::string sql, bool transactional = true) {
-    Revision r;
-    r.id = std::move(id);
-    r.path = "migrations/" + r.id + "_lock.sql";
-    r.transactional = transactional;
-    r.upgrade = {std::move(sql), 10};
-    revisions_.push_back(std::move(r));
-    return revisions_.back();
-  }
-
-  static Step Up(const Revision& rev) {
-    Step s;
-    s.revision = &rev;
-    s.to_ids = {rev.id};
-    s.version_changes = {{VersionChange::Kind::kInsert, "", rev.id}};
-    return s;
-  }
-
-  static StepRun RunOf(const Step& step) {
-    StepRun run;
-    run.step = &step;
-    run.checksum = std::string(64, 'c');
-    run.applied_by = "tester@host";
-    run.strata_version = "test";
-    return run;
-  }
-
-  std::string One(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    if (!rows.ok() || rows->empty() || rows->front().empty()) return "<none>";
-    return rows->front().front();
-  }
-
-  std::vector<std::string> Versions(Driver& driver) {
-    auto v = driver.ReadVersions();
-    EXPECT_TRUE(v.ok()) << v.status().ToString();
-    return v.ok() ? *v : std::vector<std::string>{"<error>"};
-  }
-
-  std::unique_ptr<testing::TestDb> db_;
-  std::deque<Revision> revisions_;
 };
 
 // ---- Retries ----------------------------------------------------------------------------------
