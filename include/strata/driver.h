@@ -48,7 +48,7 @@ struct DriverOptions {
 struct LogEntry {
   int64_t id = 0;
   std::string revision;
-  std::string direction;  // "upgrade" | "downgrade" | "stamp"
+  std::string direction;  // "upgrade" | "downgrade" | "stamp" | "accept"
   std::string status;     // "done" | "failed"
   std::string checksum;
   std::string started_at;  // ISO-8601 UTC, "2026-02-09T10:21:33Z"
@@ -71,6 +71,13 @@ struct StepRun {
 };
 
 enum class StepOutcome { kApplied, kStale };
+
+// An applied revision whose edited file a person accepts as it is now (`upgrade
+// --allow-changed`), with the checksum of its upgrade section now.
+struct AcceptedFile {
+  std::string revision;
+  std::string checksum;
+};
 
 class Driver {
  public:
@@ -118,11 +125,15 @@ class Driver {
   // the database's state after repairing a partial failure by hand.
   virtual Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) = 0;
 
+  // Logs one "accept" row per file, carrying its checksum now, in one transaction, and changes
+  // nothing else: later runs compare the files against these checksums (inspect.h).
+  virtual Status AcceptFiles(const std::vector<AcceptedFile>& files, const StepRun& log_info) = 0;
   // The newest `limit` strata_log rows, newest first. Empty when the table does not exist.
   virtual Result<std::vector<LogEntry>> ReadLog(int limit) = 0;
 
   // Non-transactional steps that failed part way and were not resolved since: a failure is
-  // resolved by a later successful step of the same revision or by any later stamp.
+  // resolved by a later successful upgrade or downgrade of the same revision or by any later
+  // stamp.
   virtual Result<std::vector<LogEntry>> UnresolvedFailures() = 0;
 
   // Size of the database in bytes, or nullopt when unknown.

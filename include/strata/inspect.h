@@ -22,15 +22,15 @@ namespace strata {
 struct ChangedRevision {
   std::string revision;
   std::string path;              // the file now defining it
-  std::string applied_checksum;  // from the newest successful upgrade row in strata_log
+  std::string applied_checksum;  // from the newest upgrade or accept row in strata_log
   std::string file_checksum;     // SectionChecksum of the file's upgrade section now
   std::string applied_at;        // that row's started_at
 };
 
 // Applied revisions (`current` and their ancestors) whose newest successful strata_log upgrade
-// row records another checksum than the file's upgrade section has now, in history order
-// (oldest first). Revisions with no such row (applied by Alembic, or stamped) are never
-// "changed"; a stamp of the revision newer than its upgrade row takes the file as it is.
+// or accept row records another checksum than the file's upgrade section has now, in history
+// order (oldest first). Revisions with no such row (applied by Alembic, or stamped) are never
+// "changed"; a stamp of the revision newer than those rows takes the file as it is.
 // Fails as Driver::ReadLog does.
 Result<std::vector<ChangedRevision>> ChangedRevisions(Driver& driver, const RevisionGraph& graph,
                                                       const std::vector<std::string>& current);

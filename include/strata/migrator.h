@@ -19,6 +19,7 @@
 
 #include "strata/driver.h"
 #include "strata/graph.h"
+#include "strata/inspect.h"
 #include "strata/plan.h"
 #include "strata/status.h"
 
@@ -48,7 +49,9 @@ class Migrator {
   Result<std::vector<std::string>> Current();
 
   // Upgrade refuses (kInvalidScripts, before any step runs) when an applied revision's file
-  // changed since it was applied (inspect.h's ChangedRevisions), unless allow_changed is set.
+  // changed since it was applied (inspect.h's ChangedRevisions). With allow_changed it accepts
+  // the files as they are now instead (Driver::AcceptFiles, reported through the observer's
+  // OnInfo), and later runs compare against them.
   Result<RunResult> Upgrade(std::string_view target);
   Result<RunResult> Downgrade(std::string_view target);
   Result<RunResult> Stamp(std::string_view target, bool purge);
@@ -57,12 +60,14 @@ class Migrator {
   // further step starts. Thread-safe; callable from a signal-handling thread.
   void Interrupt();
 
-  // Lets Upgrade run although applied revisions' files changed (`upgrade --allow-changed`).
+  // Lets Upgrade accept applied revisions' changed files (`upgrade --allow-changed`).
   void set_allow_changed(bool allow) { allow_changed_ = allow; }
 
  private:
   enum class Kind { kUpgrade, kDowngrade };
   Result<RunResult> Run(Kind kind, std::string_view target);
+  // Logs the changed files as accepted (upgrade --allow-changed), one OnInfo line each.
+  Status AcceptChangedFiles(const std::vector<ChangedRevision>& changed);
 
   Driver& driver_;
   const RevisionGraph& graph_;

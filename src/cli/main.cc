@@ -139,8 +139,10 @@ int Main(int argc, char** argv) {
   c_up->add_option("TARGET", up.target, "head, heads, REV, +N, LABEL@head; FROM:TO with --sql");
   c_up->add_flag("--sql", up.sql, "print the SQL script instead of running it (no database)");
   c_up->add_option("--dialect", up.dialect, "postgresql or sqlite, for --sql (default: URL's)");
-  c_up->add_flag("--allow-changed", up.allow_changed,
-                 "upgrade although applied revisions' files changed since they ran");
+  c_up->add_flag(
+      "--allow-changed", up.allow_changed,
+      "accept applied revisions' edited files as they are now (logged in strata_log) and "
+      "upgrade");
   c_up->callback([&] { run = [&](const Context& ctx) { return RunUpgrade(ctx, up); }; });
 
   MigrateOptions down;

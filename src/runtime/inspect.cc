@@ -19,11 +19,12 @@ Result<std::vector<ChangedRevision>> ChangedRevisions(Driver& driver, const Revi
   Result<std::vector<LogEntry>> log = driver.ReadLog(std::numeric_limits<int>::max());
   if (!log.ok()) return log.status();
   // Per revision, the newest row that fixes its checksum: a successful upgrade (which records
-  // the section's checksum) or a stamp (a person declared the state; it carries none).
+  // the section's checksum), an accept (a person took the edited file as it is; it records the
+  // new checksum) or a stamp (a person declared the state; it carries none).
   std::map<std::string, const LogEntry*> newest;
   for (const LogEntry& e : *log) {
     if (e.status != "done" || e.revision.empty()) continue;
-    if (e.direction != "upgrade" && e.direction != "stamp") continue;
+    if (e.direction != "upgrade" && e.direction != "accept" && e.direction != "stamp") continue;
     newest.emplace(e.revision, &e);  // first seen is newest
   }
   if (newest.empty()) return changed;
@@ -33,7 +34,7 @@ Result<std::vector<ChangedRevision>> ChangedRevisions(Driver& driver, const Revi
     auto found = newest.find(rev->id);
     if (found == newest.end()) continue;
     const LogEntry& e = *found->second;
-    if (e.direction != "upgrade" || e.checksum.empty()) continue;
+    if (e.direction == "stamp" || e.checksum.empty()) continue;
     std::string now = SectionChecksum(rev->upgrade.sql);
     if (now == e.checksum) continue;
     changed.push_back({rev->id, rev->path, e.checksum, now, e.started_at});
@@ -60,8 +61,9 @@ Status ChangedRevisionsError(const std::vector<ChangedRevision>& changed) {
   return std::move(status).WithHint(
       "an applied revision is not run again, so its edits never reach this database: restore "
       "the file as it was applied (e.g. `git log -p` on it) and put the change in a new revision, "
-      "or pass --allow-changed if the edit changes nothing that ran (a comment, formatting); "
-      "`strata status` lists the changed files");
+      "or, when the edit changes nothing that ran (a comment, formatting), run `strata upgrade "
+      "--allow-changed` once: it records the files as they are now in strata_log and later runs "
+      "compare against that; `strata status` lists the changed files");
 }
 
 Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& graph, int runs) {

@@ -133,12 +133,13 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
 
   Result<std::vector<std::string>> current = Current();
   if (!current.ok()) return current.status();
-  if (kind == Kind::kUpgrade && !allow_changed_) {
-    // Refused before planning: an edited applied file means the files no longer describe this
-    // database, and upgrading on top of that hides it.
+  if (kind == Kind::kUpgrade) {
+    // Before planning: an edited applied file means the files no longer describe this database,
+    // and upgrading on top of that hides it, unless a person accepts the edit (and it is logged).
     Result<std::vector<ChangedRevision>> changed = ChangedRevisions(driver_, graph_, *current);
     if (!changed.ok()) return changed.status();
-    if (!changed->empty()) return ChangedRevisionsError(*changed);
+    if (!changed->empty() && !allow_changed_) return ChangedRevisionsError(*changed);
+    if (!changed->empty()) STRATA_RETURN_IF_ERROR(AcceptChangedFiles(*changed));
   }
   Result<Plan> plan = plan_for(*current, target);
   if (!plan.ok()) return plan.status();
@@ -204,6 +205,23 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
   if (interrupted_.load() && i < plan->steps.size()) return interrupted(result.heads_after);
   result.heads_after = Sorted(plan->heads_after);
   return result;
+}
+
+Status Migrator::AcceptChangedFiles(const std::vector<ChangedRevision>& changed) {
+  std::vector<AcceptedFile> files;
+  for (const ChangedRevision& c : changed) {
+    files.push_back({c.revision, c.file_checksum});
+    if (observer_ != nullptr) {
+      observer_->OnInfo("Accepting the edited file of applied revision " + c.revision + " (" +
+                        (c.path.empty() ? std::string("no file") : c.path) +
+                        ") as it is now: checksum " + c.applied_checksum.substr(0, 12) + " -> " +
+                        c.file_checksum.substr(0, 12));
+    }
+  }
+  StepRun info;
+  info.applied_by = AppliedBy();
+  info.strata_version = StrataVersion();
+  return driver_.AcceptFiles(files, info);
 }
 
 Result<RunResult> Migrator::Stamp(std::string_view target, bool purge) {

@@ -104,16 +104,34 @@ TEST_P(StatusTest, ChangedAppliedFileIsReportedAndRefusedUnlessAllowed) {
   EXPECT_THAT(refused.err, HasSubstr("--allow-changed"));
   EXPECT_EQ(db_->Versions(), "aaaa0002");  // nothing ran
 
-  // A downgrade and offline SQL do not compare checksums.
+  // Offline SQL does not compare checksums.
   EXPECT_EQ(Strata({"upgrade", "--sql"}).code, 0);
-  Output allowed = Strata({"upgrade", "--allow-changed"});
-  EXPECT_EQ(allowed.code, 0) << allowed.err;
-  EXPECT_EQ(db_->Versions(), "aaaa0003");
 
   // Restoring the file as applied clears it.
   Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
   EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());
-  // A revision that is no longer applied is not "changed".
+
+  // --allow-changed accepts the edited file as it is now, says so, logs it, and goes on.
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER, extra TEXT);");
+  const std::string edited = s["changed"][0]["file_checksum"];
+  Output allowed = Strata({"upgrade", "--allow-changed"});
+  EXPECT_EQ(allowed.code, 0) << allowed.err;
+  EXPECT_THAT(allowed.out, HasSubstr("Accepting the edited file of applied revision aaaa0001"));
+  EXPECT_EQ(db_->Versions(), "aaaa0003");
+  EXPECT_EQ(db_->Query("SELECT checksum, status FROM strata_log WHERE direction = 'accept' AND "
+                       "revision = 'aaaa0001'"),
+            edited + "|done\n");
+  // From now on the accepted text is what the file is compared with.
+  EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());
+  Rev("aaaa0004", "aaaa0003", "CREATE TABLE t4 (id INTEGER);");
+  Output plain = Strata({"upgrade"});
+  EXPECT_EQ(plain.code, 0) << plain.err;
+  EXPECT_THAT(plain.out, Not(HasSubstr("Accepting")));
+  Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
+  ASSERT_EQ(StatusJson()["changed"].size(), 1u);
+  EXPECT_EQ(Strata({"upgrade"}).code, 3);
+
+  // A downgrade does not compare checksums, and a revision no longer applied is not "changed".
   ASSERT_EQ(Strata({"downgrade", "base"}).code, 0);
   Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER, other TEXT);");
   EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());

@@ -192,8 +192,8 @@ Result<std::vector<LogEntry>> PostgresDriver::UnresolvedFailures() {
   if (!log_table_exists_) return std::vector<LogEntry>{};
   ResultPtr r = session_->ExecRaw(fmt::format(
       "SELECT {} FROM {} f WHERE f.status = 'failed' AND NOT EXISTS (SELECT 1 FROM {} d "
-      "WHERE d.id > f.id AND ((d.status = 'done' AND d.revision = f.revision) OR "
-      "d.direction = 'stamp')) ORDER BY f.id",
+      "WHERE d.id > f.id AND ((d.status = 'done' AND d.revision = f.revision AND "
+      "d.direction <> 'accept') OR d.direction = 'stamp')) ORDER BY f.id",
       LogSelectColumns(), log_table_, log_table_));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
     if (IsMissingTable(ReadPgError(r.get(), session_->conn()))) return std::vector<LogEntry>{};
@@ -724,6 +724,20 @@ Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const St
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.
     AddLogRow(pipeline, {"", "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
+                         log_info.applied_by, log_info.strata_version, std::nullopt});
+  }
+  pipeline.Query("COMMIT", {}, kCommit);
+  return RunWrite(pipeline, first_prepare, nullptr, nullptr);
+}
+
+Status PostgresDriver::AcceptFiles(const std::vector<AcceptedFile>& files,
+                                   const StepRun& log_info) {
+  Pipeline pipeline(*session_);
+  pipeline.Query("BEGIN", {}, kControl);
+  AddSessionCheck(pipeline);
+  const int first_prepare = AddPrepares(pipeline);
+  for (const AcceptedFile& file : files) {
+    AddLogRow(pipeline, {file.revision, "accept", "done", file.checksum, std::nullopt, std::nullopt,
                          log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   pipeline.Query("COMMIT", {}, kCommit);

@@ -50,6 +50,7 @@ class PostgresDriver final : public Driver {
   Status Preflight(const Plan& plan) override;  // preflight.h
   Result<StepOutcome> ApplyStep(const StepRun& run) override;
   Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) override;
+  Status AcceptFiles(const std::vector<AcceptedFile>& files, const StepRun& log_info) override;
   Result<std::vector<LogEntry>> ReadLog(int limit) override;
   Result<std::vector<LogEntry>> UnresolvedFailures() override;
   Result<std::optional<int64_t>> DatabaseSize() override;

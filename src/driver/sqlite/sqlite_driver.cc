@@ -102,6 +102,7 @@ class SqliteDriver final : public Driver {
   Result<std::vector<std::string>> ReadVersions() override;
   Result<StepOutcome> ApplyStep(const StepRun& run) override;
   Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) override;
+  Status AcceptFiles(const std::vector<AcceptedFile>& files, const StepRun& log_info) override;
   Result<std::vector<LogEntry>> ReadLog(int limit) override;
   Result<std::vector<LogEntry>> UnresolvedFailures() override;
   Result<std::optional<int64_t>> DatabaseSize() override;
@@ -278,12 +279,13 @@ Result<Statement*> SqliteDriver::Cached(Slot slot) {
             " ORDER BY id DESC LIMIT ?1";
       break;
     case kSelectFailures:
-      // A failure stays unresolved until the same revision is later applied successfully, or a
-      // person stamps the version table (any later stamp row: they declared the state).
+      // A failure stays unresolved until the same revision is later run successfully (an
+      // "accept" row runs nothing), or a person stamps the version table (any later stamp row:
+      // they declared the state).
       sql = std::string("SELECT ") + kLogColumns + " FROM " + kLogTable +
             " AS f WHERE f.status = 'failed' AND NOT EXISTS (SELECT 1 FROM " + kLogTable +
-            " AS r WHERE r.id > f.id AND ((r.status = 'done' AND r.revision = f.revision) OR "
-            "r.direction = 'stamp')) ORDER BY f.id LIMIT ?1";
+            " AS r WHERE r.id > f.id AND ((r.status = 'done' AND r.revision = f.revision AND "
+            "r.direction <> 'accept') OR r.direction = 'stamp')) ORDER BY f.id LIMIT ?1";
       break;
     case kSlotCount:
       break;
@@ -614,6 +616,24 @@ Status SqliteDriver::Stamp(const std::vector<VersionChange>& changes, const Step
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.
     log.revision.clear();
+    STRATA_RETURN_IF_ERROR(InsertLog(log));
+  }
+  return Explain(tx.Commit());
+}
+
+Status SqliteDriver::AcceptFiles(const std::vector<AcceptedFile>& files, const StepRun& log_info) {
+  interrupt_requested_.store(false);
+  Transaction tx(connection_);
+  STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
+  LogEntry log;
+  log.direction = "accept";
+  log.status = "done";
+  log.started_at = FormatUtcIso8601(std::chrono::system_clock::now());
+  log.applied_by = log_info.applied_by;
+  log.strata_version = log_info.strata_version;
+  for (const AcceptedFile& file : files) {
+    log.revision = file.revision;
+    log.checksum = file.checksum;
     STRATA_RETURN_IF_ERROR(InsertLog(log));
   }
   return Explain(tx.Commit());
