@@ -446,11 +446,9 @@ TEST_P(DriverTest, InterruptCancelsTheRunningStepAndRollsBack) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
-  auto t0 = std::chrono::steady_clock::now();
   Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
   done.store(true);
   interrupter.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed);
   EXPECT_THAT(outcome.status().message(), HasSubstr("interrupted"));

@@ -324,6 +324,15 @@ Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* ste
                           static_cast<int>(statements->size()));
   }
   std::string revision = step != nullptr && step->revision != nullptr ? step->revision->id : "";
+  if (error.sqlstate == "57014" && interrupted_.load()) {
+    // Interrupt()'s cancel landed on one of the step's own items (BEGIN, the session check, the
+    // version or log rows) rather than on a statement of the revision: the same rollback.
+    return Status::MigrationFailed(
+               revision.empty() ? std::string("interrupted; the stamp was rolled back")
+                                : fmt::format("{} {} interrupted; its transaction was rolled back",
+                                              DirectionText(step->direction), revision))
+        .WithRevision(revision);
+  }
   switch (tag) {
     case kSessionCheck: {
       std::string now_pid = error.message;
