@@ -7,29 +7,12 @@
 #include <vector>
 
 #include "core/bookkeeping_sql.h"
+#include "core/sql_quote.h"
 #include "strata/migrator.h"
 #include "strata/offline.h"
 
 namespace strata {
 namespace {
-
-std::string QuoteIdent(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string QuoteLiteral(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string JoinOrBase(const std::vector<std::string>& ids) {
   if (ids.empty()) return "<base>";
@@ -132,10 +115,10 @@ class ScriptWriter {
       Line(fmt::format("SELECT pg_advisory_lock({});", lock_key_));
       Line("");
       if (!o_.version_schema.empty()) {
-        Line(fmt::format("CREATE SCHEMA IF NOT EXISTS {};", QuoteIdent(o_.version_schema)));
+        Line(fmt::format("CREATE SCHEMA IF NOT EXISTS {};", QuoteIdentifier(o_.version_schema)));
       }
     }
-    Line(VersionTableDdl(table_, QuoteIdent(o_.version_table + "_pkc")));
+    Line(VersionTableDdl(table_, QuoteIdentifier(o_.version_table + "_pkc")));
     Line(pg_ ? PostgresLogTableDdl(log_) : SqliteLogTableDdl(log_));
     for (const Step& step : plan.steps) StepSql(step);
     if (pg_) {
@@ -147,10 +130,7 @@ class ScriptWriter {
 
  private:
   std::string Qualified(std::string_view name) const {
-    if (o_.dialect == SqlDialect::kPostgres && !o_.version_schema.empty()) {
-      return QuoteIdent(o_.version_schema) + "." + QuoteIdent(name);
-    }
-    return QuoteIdent(name);
+    return QualifiedName(o_.dialect == SqlDialect::kPostgres ? o_.version_schema : "", name);
   }
 
   void Line(std::string_view text) {

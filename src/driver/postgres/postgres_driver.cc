@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "core/bookkeeping_sql.h"
-#include "driver/postgres/identifiers.h"
+#include "core/sql_quote.h"
 #include "driver/postgres/pg_error.h"
 #include "driver/sql_text.h"
 #include "driver/utc_time.h"
@@ -129,10 +129,12 @@ Status PostgresDriver::EnsureTables() {
     log_table_exists_ = has_log;
     if (has_version && has_log && has_schema) return Status::Ok();
     std::string script = "BEGIN;\n";
-    if (!has_schema) script += fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", QuoteIdent(schema));
+    if (!has_schema)
+      script += fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", QuoteIdentifier(schema));
     if (!has_version) {
       // Exactly Alembic's layout, so Alembic and strata can take turns on one database.
-      script += VersionTableDdl(version_table_, QuoteIdent(options_.version_table + "_pkc")) + "\n";
+      script +=
+          VersionTableDdl(version_table_, QuoteIdentifier(options_.version_table + "_pkc")) + "\n";
     }
     if (!has_log) {
       script += PostgresLogTableDdl(log_table_) + "\n";  // shared with the offline script

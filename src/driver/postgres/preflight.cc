@@ -11,7 +11,7 @@
 #include <set>
 #include <utility>
 
-#include "driver/postgres/identifiers.h"
+#include "core/sql_quote.h"
 #include "driver/sql_text.h"
 
 namespace strata::pg {
@@ -37,9 +37,9 @@ Json ParseTree(const std::string& sql) {
 
 // The quoted name of a RangeVar-shaped object ({"schemaname": ..., "relname": ...}).
 std::string RangeVarName(const Json& node) {
-  std::string name = QuoteIdent(node.value("relname", ""));
+  std::string name = QuoteIdentifier(node.value("relname", ""));
   if (auto s = node.find("schemaname"); s != node.end() && s->is_string()) {
-    name = QuoteIdent(s->get<std::string>()) + "." + name;
+    name = QuoteIdentifier(s->get<std::string>()) + "." + name;
   }
   return name;
 }
@@ -64,7 +64,8 @@ void CollectDropObjects(const Json& drop, std::vector<std::string>& out) {
         object.contains("List") ? object["List"].value("items", Json::array()) : Json::array();
     std::vector<std::string> parts;
     for (const Json& item : items) {
-      if (item.contains("String")) parts.push_back(QuoteIdent(item["String"].value("sval", "")));
+      if (item.contains("String"))
+        parts.push_back(QuoteIdentifier(item["String"].value("sval", "")));
     }
     if (!parts.empty()) out.push_back(fmt::format("{}", fmt::join(parts, ".")));
   }

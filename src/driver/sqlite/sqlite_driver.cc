@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/bookkeeping_sql.h"
+#include "core/sql_quote.h"
 #include "driver/sql_text.h"
 #include "driver/sqlite/sqlite_error.h"
 #include "driver/sqlite/sqlite_handles.h"
@@ -248,7 +249,7 @@ Status SqliteDriver::Explain(Status status) const {
 Result<Statement*> SqliteDriver::Cached(Slot slot) {
   Statement& stmt = cache_[slot];
   if (stmt) return &stmt;
-  std::string table = sqlite::QuoteIdentifier(options_.version_table);
+  std::string table = QuoteIdentifier(options_.version_table);
   std::string sql;
   static constexpr const char* kLogColumns =
       "id, revision, direction, status, checksum, started_at, duration_ms, applied_by, "
@@ -307,12 +308,12 @@ Result<bool> SqliteDriver::TableExists(const std::string& name) {
 }
 
 Status SqliteDriver::CreateTables() {
-  std::string table = sqlite::QuoteIdentifier(options_.version_table);
-  std::string pkc = sqlite::QuoteIdentifier(options_.version_table + "_pkc");
+  std::string table = QuoteIdentifier(options_.version_table);
+  std::string pkc = QuoteIdentifier(options_.version_table + "_pkc");
   // Alembic's exact layout, so that Alembic and strata can take turns on one database; the
   // text is shared with the offline script (bookkeeping_sql.h).
   std::string sql =
-      VersionTableDdl(table, pkc) + "\n" + SqliteLogTableDdl(sqlite::QuoteIdentifier(kLogTable));
+      VersionTableDdl(table, pkc) + "\n" + SqliteLogTableDdl(QuoteIdentifier(kLogTable));
   return Explain(connection_.Exec(sql, "creating " + options_.version_table + " and strata_log"));
 }
 

@@ -106,14 +106,4 @@ Status Connection::Exec(const std::string& sql, std::string_view context) {
   return Status::Ok();
 }
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 }  // namespace strata::sqlite

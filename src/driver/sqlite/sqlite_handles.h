@@ -104,9 +104,6 @@ class Connection {
   sqlite3* db_ = nullptr;
 };
 
-// `name` as a double-quoted SQL identifier ("a""b" for a"b).
-std::string QuoteIdentifier(std::string_view name);
-
 }  // namespace strata::sqlite
 
 #endif  // STRATA_DRIVER_SQLITE_SQLITE_HANDLES_H_
