@@ -75,6 +75,34 @@ class PostgresLockRetryTest : public testing::PostgresTestFixture {
   }
 };
 
+// ---- Interrupts -------------------------------------------------------------------------------
+
+// The server drops a cancel request that arrives while it waits for the client, so Ctrl-C
+// pressed between "Running upgrade ..." and the statements reaching the server used to be lost
+// and the statement ran to its end. Here the interrupt comes while the connection is idle, then
+// a read waits on a table lock: it must be cancelled all the same. (The connection's own
+// lock_timeout, 5 s, makes a lost cancel fail the test instead of hanging it.)
+TEST_F(PostgresLockRetryTest, InterruptBeforeTheStatementReachesTheServerStillCancelsIt) {
+  DriverOptions options;
+  auto driver = Open(options);
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  ASSERT_TRUE(db_->Exec("ALTER ROLE CURRENT_USER IN DATABASE " + One("SELECT current_database()") +
+                        " SET lock_timeout = '5s'")
+                  .ok());
+  driver = Open(options);  // a new session, with the setting
+  ASSERT_NE(driver, nullptr);
+  auto holder = Other("lock_holder");
+  ASSERT_EQ(holder->Exec("BEGIN; LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"), "");
+
+  driver->Interrupt();  // nothing is running: the server drops this request
+  Result<std::vector<std::string>> versions = driver->ReadVersions();
+  ASSERT_FALSE(versions.ok());
+  EXPECT_THAT(versions.status().ToString(), HasSubstr("canceling statement due to user request"));
+  EXPECT_THAT(versions.status().ToString(), Not(HasSubstr("lock timeout")));
+  EXPECT_EQ(holder->Exec("ROLLBACK"), "");
+}
+
 // ---- Retries ----------------------------------------------------------------------------------
 
 TEST_F(PostgresLockRetryTest, RetriesUntilTheHolderReleasesAndNamesItEachTime) {

@@ -44,7 +44,10 @@ bool Pipeline::Send(const Item& item) {
 void Pipeline::ReadItem(Item& item, int index) {
   PGconn* conn = session_.conn();
   // An item's results end with a null result.
-  while (PGresult* raw = PQgetResult(conn)) {
+  for (;;) {
+    session_.AwaitResult();  // on a broken connection PQgetResult says so
+    PGresult* raw = PQgetResult(conn);
+    if (raw == nullptr) break;
     ResultPtr result(raw);
     ExecStatusType status = PQresultStatus(raw);
     if (status == PGRES_COPY_IN) {
@@ -88,7 +91,10 @@ Status Pipeline::Run() {
   for (size_t i = 0; i < sent; ++i) ReadItem(items_[i], static_cast<int>(i));
   if (synced) {
     // The Sync's own result; then the connection is idle again.
-    while (PGresult* raw = PQgetResult(conn)) {
+    for (;;) {
+      session_.AwaitResult();
+      PGresult* raw = PQgetResult(conn);
+      if (raw == nullptr) break;
       ResultPtr result(raw);
       if (PQresultStatus(raw) == PGRES_PIPELINE_SYNC) break;
     }

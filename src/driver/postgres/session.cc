@@ -1,5 +1,8 @@
 #include "driver/postgres/session.h"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <utility>
 
@@ -54,13 +57,58 @@ Session::Session(ConnPtr conn, std::string url)
 
 ResultPtr Session::ExecRaw(const std::string& sql, const Params& params) {
   ParamArrays arrays(params);
-  return Synthesise(conn_.get(),
-                    PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
-                                 arrays.values.data(), nullptr, nullptr, 0));
+  if (PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
+                        arrays.values.data(), nullptr, nullptr, 0) != 1) {
+    return Synthesise(conn_.get(), nullptr);
+  }
+  return CollectResults();
 }
 
 ResultPtr Session::ExecScriptRaw(const std::string& sql) {
-  return Synthesise(conn_.get(), PQexec(conn_.get(), sql.c_str()));
+  if (PQsendQuery(conn_.get(), sql.c_str()) != 1) return Synthesise(conn_.get(), nullptr);
+  return CollectResults();
+}
+
+bool Session::AwaitResult() {
+  PGconn* conn = conn_.get();
+  if (PQflush(conn) < 0) return false;
+  for (;;) {
+    if (!PQisBusy(conn)) return true;
+    const bool wanted = cancel_wanted_.load();
+    pollfd fd{PQsocket(conn), POLLIN, 0};
+    if (fd.fd < 0) return false;
+    // Without a cancel wanted this could wait forever; it wakes now and then anyway, in case
+    // Cancel() ran on another thread (a signal handler interrupts the poll itself).
+    int ready = ::poll(&fd, 1, wanted ? 100 : 250);
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready > 0 && PQconsumeInput(conn) != 1) return false;
+    if (ready == 0 && wanted) SendCancel();
+  }
+}
+
+ResultPtr Session::CollectResults() {
+  PGconn* conn = conn_.get();
+  ResultPtr kept;
+  for (;;) {
+    AwaitResult();  // on a broken connection PQgetResult says so, without blocking
+    PGresult* raw = PQgetResult(conn);
+    if (raw == nullptr) break;
+    ResultPtr result(raw);
+    ExecStatusType status = PQresultStatus(raw);
+    if (status == PGRES_COPY_IN) {
+      PQputCopyEnd(conn,
+                   "strata runs no COPY FROM STDIN; load data with INSERT or COPY FROM a file");
+      continue;
+    }
+    if (status == PGRES_COPY_OUT) {
+      char* buffer = nullptr;
+      while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+      continue;
+    }
+    if (kept != nullptr && PQresultStatus(kept.get()) == PGRES_FATAL_ERROR) continue;
+    kept = std::move(result);
+  }
+  return Synthesise(conn, kept.release());
 }
 
 Result<ResultPtr> Session::Exec(std::string_view doing, const std::string& sql,
@@ -81,6 +129,11 @@ void Session::RollbackIfOpen() {
 }
 
 void Session::Cancel() {
+  cancel_wanted_.store(true);
+  SendCancel();
+}
+
+void Session::SendCancel() {
   if (cancel_ == nullptr) return;
   char errbuf[256];
   // Best effort: a failed cancel request leaves the statement running, as if never asked.

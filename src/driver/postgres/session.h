@@ -6,9 +6,15 @@
 // one. Notices (IF NOT EXISTS skips, a revision's RAISE NOTICE) are not printed.
 //
 // Not thread-safe, except Cancel(). Every failing call returns a Status built by pg_error.h.
+//
+// Every wait for the server goes through AwaitResult, so that a cancel is never lost: the server
+// drops a cancel request that arrives while it waits for the client's next message (after
+// "Running upgrade ..." was printed but before the statements reached it, say), so once Cancel()
+// was called the request is sent again while a result is still outstanding.
 #ifndef STRATA_DRIVER_POSTGRES_SESSION_H_
 #define STRATA_DRIVER_POSTGRES_SESSION_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,21 +49,37 @@ class Session {
   // themselves (a revision's SQL). Never null (an out-of-memory result is synthesised).
   ResultPtr ExecRaw(const std::string& sql, const Params& params = {});
 
-  // Runs a string of several statements with the simple query protocol (one round trip).
+  // Runs a string of several statements with the simple query protocol (one round trip). The
+  // first error's result, else the last result. A COPY FROM STDIN is failed (strata has no data
+  // to send it), a COPY TO STDOUT's data is read and dropped.
   ResultPtr ExecScriptRaw(const std::string& sql);
+
+  // Blocks until PQgetResult will not block, re-sending the cancel request while one is wanted
+  // (see above). False when the connection failed (PQgetResult then reports it).
+  bool AwaitResult();
+
+  // Reads the results of the query sent last: the first error's, else the last one; handles
+  // COPY as ExecScriptRaw says. Never null.
+  ResultPtr CollectResults();
 
   // After an error: rolls back an open or failed transaction. Best effort (the connection may
   // be gone, which then shows at the next call).
   void RollbackIfOpen();
 
-  // Asks the server to cancel the statement running on this connection. Thread-safe.
+  // Asks the server to cancel the statement running on this connection, now and, while this
+  // session waits for a result, again until the statement ends. Thread-safe and
+  // async-signal-safe (PQcancel and an atomic store).
   void Cancel();
 
  private:
   Session(ConnPtr conn, std::string url);
 
+  // Sends the cancel request once.
+  void SendCancel();
+
   ConnPtr conn_;
   CancelPtr cancel_;
+  std::atomic<bool> cancel_wanted_{false};
   std::string url_;
 };
 
