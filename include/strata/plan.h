@@ -75,6 +75,9 @@ Result<Plan> PlanDowngrade(const RevisionGraph& graph, const std::vector<std::st
 Result<Plan> PlanStamp(const RevisionGraph& graph, const std::vector<std::string>& current,
                        std::string_view target, bool purge);
 
+// Revision ids as messages show them, Alembic's way: "a, b", or "<base>" for none.
+std::string RevisionList(const std::vector<std::string>& ids);
+
 // Revisions not yet applied: ancestors of the graph's heads that are not ancestors of
 // `current`, in the order an `upgrade heads` would apply them.
 Result<std::vector<const Revision*>> PendingRevisions(const RevisionGraph& graph,

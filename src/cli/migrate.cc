@@ -11,13 +11,6 @@
 namespace strata::cli {
 namespace {
 
-std::string JoinOrBase(const std::vector<std::string>& ids) {
-  if (ids.empty()) return "<base>";
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 // Prints Alembic-style progress and collects the steps for --format json.
 class ProgressObserver : public MigrationObserver {
  public:
@@ -25,7 +18,7 @@ class ProgressObserver : public MigrationObserver {
 
   void OnStepStart(const Step& step) override {
     ctx_.Progress(fmt::format("Running {} {} -> {}, {}", DirectionName(step.direction),
-                              JoinOrBase(step.from_ids), JoinOrBase(step.to_ids),
+                              RevisionList(step.from_ids), RevisionList(step.to_ids),
                               step.revision->message));
   }
   void OnStepDone(const Step& step, int64_t duration_ms) override {
@@ -132,11 +125,11 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
                {"heads_after", result->heads_after},
                {"steps", observer.steps()}});
   } else if (command == Command::kStamp) {
-    ctx.Progress(fmt::format("Stamped {} -> {}", JoinOrBase(result->heads_before),
-                             JoinOrBase(result->heads_after)));
+    ctx.Progress(fmt::format("Stamped {} -> {}", RevisionList(result->heads_before),
+                             RevisionList(result->heads_after)));
   } else if (result->steps_applied == 0) {
     ctx.Progress(
-        fmt::format("Nothing to do: the database is at {}.", JoinOrBase(result->heads_after)));
+        fmt::format("Nothing to do: the database is at {}.", RevisionList(result->heads_after)));
   }
   return Status::Ok();
 }

@@ -271,13 +271,6 @@ Plan BuildPlan(const Impl& g, const std::vector<int>& current, const std::vector
   return plan;
 }
 
-std::string JoinOrBase(const std::vector<std::string>& ids) {
-  if (ids.empty()) return "<base>";
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 Status CheckTarget(std::string_view target) {
   if (target.empty()) {
     return Status::Usage("no target given").WithHint("e.g. `head`, `heads`, a revision, `+1`");
@@ -351,7 +344,7 @@ Result<Plan> PlanDowngrade(const RevisionGraph& graph, const std::vector<std::st
     return Status::Usage(fmt::format("destination {} is not a valid downgrade target from the "
                                      "current head(s) {}",
                                      g.revs[static_cast<size_t>(dest->revision)].id,
-                                     JoinOrBase(now)))
+                                     RevisionList(now)))
         .WithHint(
             "downgrade goes to a revision below the current heads; use `strata upgrade` to "
             "go up");
@@ -459,6 +452,13 @@ Result<std::vector<const Revision*>> PendingRevisions(const RevisionGraph& graph
   std::vector<const Revision*> out;
   out.reserve(plan->steps.size());
   for (const Step& s : plan->steps) out.push_back(s.revision);
+  return out;
+}
+
+std::string RevisionList(const std::vector<std::string>& ids) {
+  if (ids.empty()) return "<base>";
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
   return out;
 }
 

@@ -24,13 +24,6 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
   return v;
 }
 
-std::string Join(const std::vector<std::string>& ids) {
-  if (ids.empty()) return "<base>";
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 // Releases the migration lock when a run ends, however it ends. A failed release is not
 // reported: the run's own outcome is what the user needs, and the lock dies with the session.
 class LockGuard {
@@ -121,7 +114,7 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     return Status::MigrationFailed(
         "interrupted; no further step was started and the database "
         "is at " +
-        Join(heads));
+        RevisionList(heads));
   };
 
   STRATA_RETURN_IF_ERROR(driver_.AcquireLock());
@@ -186,8 +179,8 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
       result.heads_after = *now;
       if (*now == heads_after) break;
       if (observer_ != nullptr) {
-        observer_->OnInfo("Another process migrated the database meanwhile (now at " + Join(*now) +
-                          "); re-planning");
+        observer_->OnInfo("Another process migrated the database meanwhile (now at " +
+                          RevisionList(*now) + "); re-planning");
       }
       plan = plan_for(*now, AbsoluteTarget(target, heads_after));
       if (!plan.ok()) return plan.status();
@@ -255,8 +248,8 @@ Result<RunResult> Migrator::Stamp(std::string_view target, bool purge) {
   info.applied_by = AppliedBy();
   info.strata_version = StrataVersion();
   if (observer_ != nullptr) {
-    observer_->OnInfo("Running stamp_revision " + Join(result.heads_before) + " -> " +
-                      Join(result.heads_after));
+    observer_->OnInfo("Running stamp_revision " + RevisionList(result.heads_before) + " -> " +
+                      RevisionList(result.heads_after));
   }
   STRATA_RETURN_IF_ERROR(driver_.Stamp(changes, info));
   return result;

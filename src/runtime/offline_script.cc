@@ -14,13 +14,6 @@
 namespace strata {
 namespace {
 
-std::string JoinOrBase(const std::vector<std::string>& ids) {
-  if (ids.empty()) return "<base>";
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 // Comment text on one line: a revision message never spans lines, but be sure.
 std::string OneLine(std::string_view text) {
   std::string out;
@@ -101,8 +94,8 @@ class ScriptWriter {
         !plan.steps.empty() && plan.steps.front().direction == Direction::kDowngrade ? "downgrade"
                                                                                      : "upgrade";
     Line(fmt::format("-- {} script from strata {} for {}: {} -> {}", direction, StrataVersion(),
-                     pg_ ? "PostgreSQL" : "SQLite", JoinOrBase(plan.heads_before),
-                     JoinOrBase(plan.heads_after)));
+                     pg_ ? "PostgreSQL" : "SQLite", RevisionList(plan.heads_before),
+                     RevisionList(plan.heads_after)));
     Line(pg_ ? "-- Run with: psql -X -v ON_ERROR_STOP=1 -f FILE"
              : "-- Run with: sqlite3 -bail DATABASE < FILE");
     Line("");
@@ -146,8 +139,8 @@ class ScriptWriter {
     const SqlSection& section = step.section();
     const char* direction = step.direction == Direction::kUpgrade ? "upgrade" : "downgrade";
     Line("");
-    Line(fmt::format("-- Running {} {} -> {}, {}", direction, JoinOrBase(step.from_ids),
-                     JoinOrBase(step.to_ids), OneLine(rev.message)));
+    Line(fmt::format("-- Running {} {} -> {}, {}", direction, RevisionList(step.from_ids),
+                     RevisionList(step.to_ids), OneLine(rev.message)));
     if (!rev.path.empty()) {
       Line(section.first_line > 0 ? fmt::format("-- {}:{}", rev.path, section.first_line)
                                   : fmt::format("-- {}", rev.path));

@@ -38,16 +38,6 @@ const char* DirectionText(Direction d) {
   return d == Direction::kUpgrade ? "upgrade" : "downgrade";
 }
 
-std::string JoinIds(const std::vector<std::string>& ids) {
-  if (ids.empty()) return "<base>";
-  std::string out;
-  for (const std::string& id : ids) {
-    if (!out.empty()) out += ", ";
-    out += id;
-  }
-  return out;
-}
-
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
@@ -571,8 +561,8 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
     log.error = f->message + "; statement at " + where + ": " + excerpt;
     interrupt_requested_.store(false);  // the failure row must be written even after Ctrl-C
     Status logged = InsertLog(log);
-    std::string from = JoinIds(step.from_ids);
-    std::string to = JoinIds(step.to_ids);
+    std::string from = RevisionList(step.from_ids);
+    std::string to = RevisionList(step.to_ids);
     return Status::NeedsPerson(std::string(direction) + " " + revision.id +
                                " (non-transactional) failed part way at `" + excerpt +
                                "`: " + f->message + "; the statements before it stay applied" +
