@@ -209,6 +209,45 @@ TEST_F(PostgresDriverTest, FailedConcurrentIndexBuildNamesTheInvalidIndex) {
   EXPECT_THAT((*failures)[0].error, HasSubstr("migrations/uniq1_pg.sql:12"));
 }
 
+// A COPY that exchanges rows with the client (FROM STDIN, TO STDOUT) has nobody to talk to in a
+// revision; sent in a pipeline it would even break the connection (the server reads the next
+// pipelined message as COPY data). Refused at its file:line before anything runs, in both kinds
+// of revision; a COPY with a server file runs.
+TEST_F(PostgresDriverTest, ClientCopyIsRefusedBeforeAnythingRuns) {
+  auto driver = Open(DriverOptions{});
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  ASSERT_TRUE(driver->AcquireLock().ok());
+
+  const Revision& tx = Add("copy1", "CREATE TABLE c (x int);\n-- rows\nCOPY c FROM STDIN;\n");
+  Step up_tx = Up(tx);
+  auto refused = driver->ApplyStep(RunOf(up_tx));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().kind(), ErrorKind::kMigrationFailed) << refused.status().ToString();
+  EXPECT_THAT(refused.status().message(),
+              AllOf(HasSubstr("COPY c FROM STDIN"), HasSubstr("nothing was run")));
+  EXPECT_EQ(refused.status().file(), "migrations/copy1_pg.sql");
+  EXPECT_EQ(refused.status().line(), 12);
+  EXPECT_EQ(One("SELECT to_regclass('c') IS NULL"), "t");
+
+  const Revision& auto_commit =
+      Add("copy2", "CREATE TABLE d (x int);\nCOPY (SELECT 1) TO STDOUT;\n", false);
+  Step up_ac = Up(auto_commit);
+  refused = driver->ApplyStep(RunOf(up_ac));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().kind(), ErrorKind::kMigrationFailed) << refused.status().ToString();
+  EXPECT_EQ(refused.status().line(), 11);
+  EXPECT_EQ(One("SELECT to_regclass('d') IS NULL"), "t");
+  EXPECT_THAT(Versions(*driver), IsEmpty());
+
+  // A server-side file is fine (the test server's role may write it), and the connection works.
+  const Revision& file = Add("copy3", "CREATE TABLE e (x int);\nCOPY e TO '/dev/null';\n");
+  Step up_file = Up(file);
+  auto applied = driver->ApplyStep(RunOf(up_file));
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Versions(*driver), std::vector<std::string>{"copy3"});
+}
+
 TEST_F(PostgresDriverTest, DollarQuotedBodiesSurviveNonTransactionalSplitting) {
   auto driver = Open(DriverOptions{});
   ASSERT_NE(driver, nullptr);

@@ -49,18 +49,8 @@ void Pipeline::ReadItem(Item& item, int index) {
     PGresult* raw = PQgetResult(conn);
     if (raw == nullptr) break;
     ResultPtr result(raw);
+    if (session_.EndCopy(raw)) continue;  // a revision's COPY: its own result follows
     ExecStatusType status = PQresultStatus(raw);
-    if (status == PGRES_COPY_IN) {
-      // A revision's COPY ... FROM STDIN has no data to read here: make the server fail it.
-      PQputCopyEnd(conn,
-                   "strata runs no COPY FROM STDIN; load data with INSERT or COPY FROM a file");
-      continue;
-    }
-    if (status == PGRES_COPY_OUT) {
-      char* buffer = nullptr;
-      while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
-      continue;
-    }
     bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ||
               status == PGRES_EMPTY_QUERY || status == PGRES_SINGLE_TUPLE;
     if (status == PGRES_FATAL_ERROR && failed_item_ < 0) {

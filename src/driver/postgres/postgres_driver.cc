@@ -56,6 +56,28 @@ std::string LogSelectColumns() {
          "applied_by, strata_version, coalesce(error, '')";
 }
 
+// A COPY that exchanges rows with the client (FROM STDIN / TO STDOUT) cannot run from a revision:
+// refused with its file:line before anything runs.
+Status RefuseClientCopy(const Step& step, const std::vector<SqlStatement>& statements) {
+  for (const SqlStatement& statement : statements) {
+    if (!IsClientCopy(statement.text)) continue;
+    const Revision& revision = *step.revision;
+    return Status::MigrationFailed(
+               fmt::format("{} {} failed: `{}` reads its rows from the client or sends them to "
+                           "it, and strata has none to send (psql's \\copy does that); nothing "
+                           "was run",
+                           DirectionText(step.direction), revision.id,
+                           StatementExcerpt(statement.text, 60)))
+        .WithLocation(revision.path,
+                      LineOfOffset(step.section(),
+                                   statement.offset + SkipBlanksAndComments(statement.text, 0)))
+        .WithRevision(revision.id)
+        .WithHint(
+            "load the rows with INSERT ... VALUES, or COPY FROM a file on the database server");
+  }
+  return Status::Ok();
+}
+
 std::vector<LogEntry> ReadLogRows(const PGresult* r) {
   std::vector<LogEntry> out;
   for (int i = 0; i < PQntuples(r); ++i) {
@@ -440,6 +462,7 @@ Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
             "remove it, or mark the revision `Transactional: false` to run its statements "
             "one by one in autocommit");
   }
+  STRATA_RETURN_IF_ERROR(RefuseClientCopy(step, split.ok() ? split.value() : loose));
   for (int attempt = 0;; ++attempt) {
     // A section libpg_query cannot parse (newer syntax than its PostgreSQL 15 grammar, or a
     // real syntax error) goes to the server whole, which has the last word on it.
@@ -612,6 +635,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
         .WithRevision(revision.id);
   }
   const std::vector<SqlStatement>& statements = split.value();
+  STRATA_RETURN_IF_ERROR(RefuseClientCopy(step, statements));
   if (run.check_heads) {
     bool stale = false;
     STRATA_RETURN_IF_ERROR(CheckHeadsInTransaction(run, &stale));

@@ -86,6 +86,22 @@ bool Session::AwaitResult() {
   }
 }
 
+bool Session::EndCopy(const PGresult* result) {
+  switch (PQresultStatus(result)) {
+    case PGRES_COPY_IN:
+      PQputCopyEnd(conn_.get(),
+                   "strata runs no COPY FROM STDIN; load data with INSERT or COPY FROM a file");
+      return true;
+    case PGRES_COPY_OUT: {
+      char* buffer = nullptr;
+      while (PQgetCopyData(conn_.get(), &buffer, 0) > 0) PQfreemem(buffer);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 ResultPtr Session::CollectResults() {
   PGconn* conn = conn_.get();
   ResultPtr kept;
@@ -94,17 +110,7 @@ ResultPtr Session::CollectResults() {
     PGresult* raw = PQgetResult(conn);
     if (raw == nullptr) break;
     ResultPtr result(raw);
-    ExecStatusType status = PQresultStatus(raw);
-    if (status == PGRES_COPY_IN) {
-      PQputCopyEnd(conn,
-                   "strata runs no COPY FROM STDIN; load data with INSERT or COPY FROM a file");
-      continue;
-    }
-    if (status == PGRES_COPY_OUT) {
-      char* buffer = nullptr;
-      while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
-      continue;
-    }
+    if (EndCopy(raw)) continue;
     if (kept != nullptr && PQresultStatus(kept.get()) == PGRES_FATAL_ERROR) continue;
     kept = std::move(result);
   }

@@ -58,6 +58,10 @@ class Session {
   // (see above). False when the connection failed (PQgetResult then reports it).
   bool AwaitResult();
 
+  // When `result` starts a COPY, which strata never feeds: fails a COPY FROM STDIN, reads and
+  // drops a COPY TO STDOUT's data, and returns true (the statement's own result follows).
+  bool EndCopy(const PGresult* result);
+
   // Reads the results of the query sent last: the first error's, else the last one; handles
   // COPY as ExecScriptRaw says. Never null.
   ResultPtr CollectResults();

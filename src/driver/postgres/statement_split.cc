@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "driver/sql_text.h"
 
@@ -96,6 +97,24 @@ size_t CharPositionToOffset(std::string_view text, int position) {
     }
   }
   return std::min(offset, text.size());
+}
+
+bool IsClientCopy(std::string_view statement) {
+  std::vector<std::string> w = LeadingWords(statement, 1);
+  if (w.empty() || w[0] != "COPY") return false;
+  const std::string sql(statement);
+  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+  bool client = false;
+  if (parsed.error == nullptr && parsed.parse_tree != nullptr) {
+    nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+    if (tree.is_object() && tree.contains("stmts") && tree["stmts"].size() == 1) {
+      const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
+      // No filename: STDIN or STDOUT (PROGRAM sets one too).
+      client = stmt.contains("CopyStmt") && !stmt["CopyStmt"].contains("filename");
+    }
+  }
+  pg_query_free_parse_result(parsed);
+  return client;
 }
 
 bool IsConcurrentIndexBuild(std::string_view statement) {

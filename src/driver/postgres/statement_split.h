@@ -46,6 +46,12 @@ std::vector<SqlStatement> SplitStatementsLoosely(const std::string& sql);
 // ROLLBACK TO stay inside the transaction and are not.
 bool IsTransactionControl(std::string_view statement);
 
+// True for COPY ... FROM STDIN and COPY ... TO STDOUT (by PostgreSQL's parser): they exchange
+// their rows with the client, and strata has none to send and no use for any received (it is
+// psql's \copy that feeds them). False for COPY with a server file or PROGRAM, and for anything
+// the parser does not take (the server has the last word on it).
+bool IsClientCopy(std::string_view statement);
+
 }  // namespace strata::pg
 
 #endif  // STRATA_DRIVER_POSTGRES_STATEMENT_SPLIT_H_
