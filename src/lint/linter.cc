@@ -176,7 +176,8 @@ std::vector<Statement> ParseSection(const std::string& sql) {
   if (split.error != nullptr) {
     Statement st;
     st.error = split.error->message;
-    st.error_at = split.error->cursorpos > 0 ? CharPositionToOffset(sql, split.error->cursorpos) : 0;
+    st.error_at =
+        split.error->cursorpos > 0 ? CharPositionToOffset(sql, split.error->cursorpos) : 0;
     out.push_back(std::move(st));
     pg_query_free_split_result(split);
     return out;
@@ -209,9 +210,9 @@ std::vector<Statement> ParseSection(const std::string& sql) {
       st.location = loc;
       st.length = len;
       st.error = one.error->message;
-      st.error_at = loc + (one.error->cursorpos > 0
-                               ? CharPositionToOffset(text, one.error->cursorpos)
-                               : SkipBlanksAndComments(text, 0, nullptr));
+      st.error_at =
+          loc + (one.error->cursorpos > 0 ? CharPositionToOffset(text, one.error->cursorpos)
+                                          : SkipBlanksAndComments(text, 0, nullptr));
       out.push_back(std::move(st));
     } else {
       Json doc = Json::parse(one.parse_tree, nullptr, false);
@@ -277,9 +278,9 @@ std::vector<std::string> LocateStatements(std::string_view sql, std::vector<Stat
 // Built-in functions whose volatility makes ADD COLUMN ... DEFAULT f() rewrite the table.
 bool IsVolatileFunction(const std::string& name) {
   static const std::unordered_set<std::string> kVolatile = {
-      "random",          "random_normal",   "clock_timestamp", "timeofday",
+      "random",          "random_normal",    "clock_timestamp",    "timeofday",
       "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-      "nextval",         "gen_random_bytes", "txid_current",   "pg_current_xact_id"};
+      "nextval",         "gen_random_bytes", "txid_current",       "pg_current_xact_id"};
   return kVolatile.count(name) > 0;
 }
 
@@ -323,8 +324,8 @@ bool ExemptInDowngrade(std::string_view rule) {
 
 struct Linter::Impl {
   struct Table {
-    std::string created_in;                           // revision id; "" = not created by one
-    std::map<std::string, std::string> null_checks;   // constraint name -> column
+    std::string created_in;                              // revision id; "" = not created by one
+    std::map<std::string, std::string> null_checks;      // constraint name -> column
     std::unordered_set<std::string> validated_not_null;  // columns
   };
 
@@ -430,7 +431,8 @@ struct Linter::Impl {
     RobustOnly(Bool(s, "if_not_exists"), "CREATE TABLE " + table);
     for (const Json& elt : Arr(s, "tableElts")) {
       if (const Json* col = Get(elt, "ColumnDef")) {
-        if (const Json* tn = Get(*col, "typeName")) CheckType(*tn, table + "." + Str(*col, "colname"));
+        if (const Json* tn = Get(*col, "typeName"))
+          CheckType(*tn, table + "." + Str(*col, "colname"));
       }
     }
     if (!(Bool(s, "if_not_exists") && tables.count(table) > 0)) CreatedTable(table);
@@ -469,8 +471,10 @@ struct Linter::Impl {
       return;
     }
     if (serial || identity || !volatile_call.empty()) {
-      Flag("volatile-default",
-           where + ": " + (serial ? type_names[0] : identity ? "identity" : volatile_call));
+      Flag("volatile-default", where + ": " +
+                                   (serial     ? type_names[0]
+                                    : identity ? "identity"
+                                               : volatile_call));
     }
     if ((not_null || pk) && !has_default && !serial && !identity) {
       Flag("adding-not-null-column", where);
@@ -491,7 +495,8 @@ struct Linter::Impl {
       const Json* nt = Get(con, "raw_expr") ? Get(*Get(con, "raw_expr"), "NullTest") : nullptr;
       if (nt != nullptr && Str(*nt, "nulltesttype") == "IS_NOT_NULL" && mutate) {
         const Json* ref = Get(*nt, "arg") ? Get(*Get(*nt, "arg"), "ColumnRef") : nullptr;
-        std::vector<std::string> cols = ref ? Names(Arr(*ref, "fields")) : std::vector<std::string>();
+        std::vector<std::string> cols =
+            ref ? Names(Arr(*ref, "fields")) : std::vector<std::string>();
         if (cols.size() == 1) {
           Table& t = tables[table];
           if (!name.empty()) t.null_checks[name] = cols[0];
@@ -688,6 +693,11 @@ struct Linter::Impl {
           kind != "TRANS_STMT_ROLLBACK_TO") {
         Flag("transaction-control", kind.substr(std::min<size_t>(kind.size(), 11)));
       }
+    } else if (type == "CopyStmt") {
+      // No filename: the rows come from or go to the client (PROGRAM sets a filename too).
+      if (Get(s, "filename") == nullptr) {
+        Flag("client-copy", Get(s, "relation") ? RangeVarKey(*Get(s, "relation")) : std::string());
+      }
     } else if (type == "TruncateStmt") {
       if (Str(s, "behavior") == "DROP_CASCADE") Flag("truncate-cascade");
     } else if (type == "VariableSetStmt") {
@@ -768,14 +778,14 @@ void Linter::Add(const Revision& revision, bool report) {
     m.LintSection(*revision.downgrade, true);
   } else if (report) {
     // File-level allows: in the header's explanation or before the first upgrade statement.
-    for (std::string_view text : {std::string_view(revision.explanation),
-                                  std::string_view(revision.message)}) {
+    for (std::string_view text :
+         {std::string_view(revision.explanation), std::string_view(revision.message)}) {
       size_t pos = 0;
       while ((pos = text.find("strata:allow", pos)) != std::string_view::npos) {
         size_t eol = text.find('\n', pos);
-        std::string line = "-- " + std::string(text.substr(pos, eol == std::string_view::npos
-                                                                     ? std::string_view::npos
-                                                                     : eol - pos));
+        std::string line =
+            "-- " + std::string(text.substr(
+                        pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
         for (std::string& id : AllowedBy(line)) file_allow.push_back(std::move(id));
         pos = eol == std::string_view::npos ? text.size() : eol;
       }

@@ -70,7 +70,8 @@ const std::vector<LintRule>& LintRules() {
        "There is no moment at which old and new code both work: the rename is atomic, the deploy "
        "is not. Checked in upgrade sections only.",
        false},
-      {"renaming-table", kErr, "renaming a table breaks running application code that uses the old name",
+      {"renaming-table", kErr,
+       "renaming a table breaks running application code that uses the old name",
        "create the new table (or an updatable view under the old name) and move code over in "
        "steps",
        "As for columns; a view named like the old table keeps old code working during the "
@@ -159,8 +160,7 @@ const std::vector<LintRule>& LintRules() {
        "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY in a revision with "
        "`Transactional: false`",
        "DETACH PARTITION CONCURRENTLY (PostgreSQL 14+) only takes SHARE UPDATE EXCLUSIVE.", true},
-      {"vacuum-full", kErr,
-       "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock",
+      {"vacuum-full", kErr, "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock",
        "plain VACUUM, or pg_repack outside migrations",
        "VACUUM FULL blocks every query on the table for the whole rewrite; it is maintenance, "
        "not a schema change.",
@@ -176,6 +176,13 @@ const std::vector<LintRule>& LintRules() {
        "COMMIT inside would record half a migration. strata refuses such files at run time; lint "
        "says so before.",
        false},
+      {"client-copy", kErr,
+       "COPY ... FROM STDIN / TO STDOUT needs a client to send or receive the rows; strata has "
+       "none",
+       "INSERT ... VALUES for the rows, or COPY from a file on the database server",
+       "psql's \\copy feeds such a COPY; a migration tool has no rows to send it. strata refuses "
+       "such files at run time before anything runs; lint says so before.",
+       true},
       {"truncate-cascade", kErr,
        "TRUNCATE ... CASCADE also empties every table with a foreign key to this one",
        "TRUNCATE the intended tables by name, without CASCADE",
@@ -191,14 +198,17 @@ const std::vector<LintRule>& LintRules() {
        "change is already there. (An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID "
        "index that IF NOT EXISTS then skips: precede it with DROP INDEX CONCURRENTLY IF EXISTS.)",
        false},
-      {"prefer-jsonb", kWarn, "json stores text and reparses it on every access; it has no equality "
+      {"prefer-jsonb", kWarn,
+       "json stores text and reparses it on every access; it has no equality "
        "operator and cannot be indexed with GIN",
-       "jsonb", "jsonb is binary, indexable and comparable; json only keeps key order and duplicates.",
+       "jsonb",
+       "jsonb is binary, indexable and comparable; json only keeps key order and duplicates.",
        true},
       {"prefer-text", kWarn,
        "varchar(n) gains nothing over text, and raising n later means an ALTER on a live table",
        "text, with a CHECK (length(col) <= n) NOT VALID when a limit matters",
-       "In PostgreSQL varchar(n) and text are stored the same way; the limit is only a check, and a "
+       "In PostgreSQL varchar(n) and text are stored the same way; the limit is only a check, and "
+       "a "
        "CHECK constraint can be changed without touching the column.",
        true},
       {"prefer-timestamptz", kWarn,
