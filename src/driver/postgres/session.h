@@ -75,6 +75,10 @@ class Session {
   // async-signal-safe (PQcancel and an atomic store).
   void Cancel();
 
+  // Stops re-sending the cancel request, for the queries that record a failure after the
+  // cancelled statement ended.
+  void StopCancelling() { cancel_wanted_.store(false); }
+
  private:
   Session(ConnPtr conn, std::string url);
 
