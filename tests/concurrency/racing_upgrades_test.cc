@@ -224,16 +224,14 @@ TEST_F(RacingUpgradesTest, TwentyProcessesApplyFiftyRevisionsExactlyOnce) {
 
 TEST_F(RacingUpgradesTest, ConcurrentIndexBuildAmongThemFinishesWithoutDeadlock) {
   WriteRevisions(/*concurrent_at=*/25);
-  auto t0 = std::chrono::steady_clock::now();
+  // Were a waiter to hold a snapshot the index build waits for, one of them would hit the
+  // lock_timeout and exit 5, which ExpectEachRevisionOnceAtHead reports.
   std::vector<Outcome> outcomes = RaceUpgrades();
-  auto elapsed = std::chrono::steady_clock::now() - t0;
   ExpectEachRevisionOnceAtHead(outcomes);
   Pg db(url_);
   EXPECT_EQ(db.Rows("SELECT indisvalid FROM pg_index WHERE indexrelid = "
                     "'filler_payload_idx'::regclass"),
             std::vector<std::string>{"t"});
-  // Far below the 60 s lock_timeout: nobody waited on anybody for long.
-  EXPECT_LT(elapsed, std::chrono::seconds(30));
 }
 
 }  // namespace

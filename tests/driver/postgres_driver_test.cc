@@ -67,8 +67,7 @@ TEST_F(PostgresDriverTest, LockHeldByAnotherSessionTimesOutNamingTheHolder) {
   Status s = driver->AcquireLock();
   auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_EQ(s.kind(), ErrorKind::kLockTimeout) << s.ToString();
-  EXPECT_GE(waited, std::chrono::milliseconds(950));
-  EXPECT_LT(waited, std::chrono::seconds(3));
+  EXPECT_GE(waited, std::chrono::milliseconds(950));  // it did wait for lock_timeout (1 s)
   EXPECT_THAT(s.message(), HasSubstr("held by pid " + holder_pid + " ("));
   EXPECT_THAT(s.message(), HasSubstr("application strata"));
   EXPECT_THAT(s.message(), HasSubstr("client 127.0.0.1"));
@@ -129,13 +128,12 @@ TEST_F(PostgresDriverTest, AKilledProcessReleasesTheLock) {
   int status = 0;
   waitpid(child, &status, 0);
   // The server notices the closed socket at once; the lock goes with the session.
+  // (Were the lock kept, this would time out after lock_timeout and fail.)
   options.lock_timeout = std::chrono::seconds(10);
   driver = Open(options);
   ASSERT_NE(driver, nullptr);
-  auto t0 = std::chrono::steady_clock::now();
   Status s = driver->AcquireLock();
   EXPECT_TRUE(s.ok()) << s.ToString();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
 
 TEST_F(PostgresDriverTest, WaitersPollAndHoldNoSnapshotThatConcurrentIndexBuildsWaitFor) {
@@ -159,10 +157,10 @@ TEST_F(PostgresDriverTest, WaitersPollAndHoldNoSnapshotThatConcurrentIndexBuilds
 
   const Revision& rev = Add("cic1", "CREATE INDEX CONCURRENTLY t_x ON t (x);", false);
   Step up = Up(rev);
-  auto t0 = std::chrono::steady_clock::now();
+  // Were the waiter holding a snapshot, the index build would wait for it until the waiter's
+  // lock_timeout, and the waiter would then fail.
   auto outcome = holder->ApplyStep(RunOf(up));
   EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   ASSERT_TRUE(holder->ReleaseLock().ok());
   waiting.join();
   EXPECT_TRUE(waited.ok()) << waited.ToString();
