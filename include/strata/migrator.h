@@ -38,6 +38,8 @@ struct RunResult {
   std::vector<std::string> heads_before;
   std::vector<std::string> heads_after;
   int steps_applied = 0;
+  // Upgrade with allow_changed: the applied revisions whose edited files it accepted.
+  std::vector<ChangedRevision> accepted;
 };
 
 class Migrator {

@@ -85,6 +85,14 @@ std::string RevisionVerbose(const RevisionGraph& graph, const Revision& rev,
   return out;
 }
 
+nlohmann::json ChangedRevisionJson(const ChangedRevision& changed) {
+  return {{"revision", changed.revision},
+          {"path", changed.path},
+          {"applied_at", changed.applied_at},
+          {"applied_checksum", changed.applied_checksum},
+          {"file_checksum", changed.file_checksum}};
+}
+
 nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
                             const CurrentSet& current) {
   std::vector<std::string> children = ChildIds(graph, rev);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "strata/graph.h"
+#include "strata/inspect.h"
 #include "strata/revision.h"
 #include "strata/status.h"
 
@@ -27,6 +28,10 @@ std::string RevisionVerbose(const RevisionGraph& graph, const Revision& rev,
 
 nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
                             const CurrentSet& current = {});
+
+// An applied revision whose file changed (status) or was accepted as changed (upgrade
+// --allow-changed): revision, path, applied_at, applied_checksum, file_checksum.
+nlohmann::json ChangedRevisionJson(const ChangedRevision& changed);
 
 // Prints a JSON document and a newline on stdout.
 void PrintJson(const nlohmann::json& doc);

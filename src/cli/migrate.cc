@@ -118,12 +118,19 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
                      : command == Command::kDowngrade ? "downgrade"
                                                       : "stamp";
   if (ctx.json()) {
-    PrintJson({{"command", name},
-               {"target", target},
-               {"database", ctx.redacted_url()},
-               {"heads_before", result->heads_before},
-               {"heads_after", result->heads_after},
-               {"steps", observer.steps()}});
+    nlohmann::json doc = {{"command", name},
+                          {"target", target},
+                          {"database", ctx.redacted_url()},
+                          {"heads_before", result->heads_before},
+                          {"heads_after", result->heads_after},
+                          {"steps", observer.steps()}};
+    if (command == Command::kUpgrade) {
+      doc["accepted"] = nlohmann::json::array();
+      for (const ChangedRevision& c : result->accepted) {
+        doc["accepted"].push_back(ChangedRevisionJson(c));
+      }
+    }
+    PrintJson(doc);
   } else if (command == Command::kStamp) {
     ctx.Progress(fmt::format("Stamped {} -> {}", RevisionList(result->heads_before),
                              RevisionList(result->heads_after)));

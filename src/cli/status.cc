@@ -63,13 +63,7 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
     nlohmann::json runs = nlohmann::json::array();
     for (const LogEntry& e : s->recent_runs) runs.push_back(LogJson(e));
     nlohmann::json changed = nlohmann::json::array();
-    for (const ChangedRevision& c : s->changed) {
-      changed.push_back({{"revision", c.revision},
-                         {"path", c.path},
-                         {"applied_at", c.applied_at},
-                         {"applied_checksum", c.applied_checksum},
-                         {"file_checksum", c.file_checksum}});
-    }
+    for (const ChangedRevision& c : s->changed) changed.push_back(ChangedRevisionJson(c));
     nlohmann::json failures = nlohmann::json::array();
     for (const LogEntry& e : s->unresolved_failures) failures.push_back(LogJson(e));
     PrintJson({{"database", ctx.redacted_url()},

@@ -126,6 +126,7 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
 
   Result<std::vector<std::string>> current = Current();
   if (!current.ok()) return current.status();
+  std::vector<ChangedRevision> accepted;
   if (kind == Kind::kUpgrade) {
     // Before planning: an edited applied file means the files no longer describe this database,
     // and upgrading on top of that hides it, unless a person accepts the edit (and it is logged).
@@ -133,11 +134,13 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     if (!changed.ok()) return changed.status();
     if (!changed->empty() && !allow_changed_) return ChangedRevisionsError(*changed);
     if (!changed->empty()) STRATA_RETURN_IF_ERROR(AcceptChangedFiles(*changed));
+    accepted = std::move(changed).value();
   }
   Result<Plan> plan = plan_for(*current, target);
   if (!plan.ok()) return plan.status();
 
   RunResult result;
+  result.accepted = std::move(accepted);
   result.heads_before = *current;
   result.heads_after = *current;
   if (plan->steps.empty()) return result;  // nothing to write: no tables created

@@ -114,9 +114,14 @@ TEST_P(StatusTest, ChangedAppliedFileIsReportedAndRefusedUnlessAllowed) {
   // --allow-changed accepts the edited file as it is now, says so, logs it, and goes on.
   Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER, extra TEXT);");
   const std::string edited = s["changed"][0]["file_checksum"];
-  Output allowed = Strata({"upgrade", "--allow-changed"});
+  Output allowed = Strata({"--format", "json", "upgrade", "--allow-changed"});
   EXPECT_EQ(allowed.code, 0) << allowed.err;
-  EXPECT_THAT(allowed.out, HasSubstr("Accepting the edited file of applied revision aaaa0001"));
+  EXPECT_THAT(allowed.err, HasSubstr("Accepting the edited file of applied revision aaaa0001"));
+  nlohmann::json doc = nlohmann::json::parse(allowed.out);
+  ASSERT_EQ(doc["accepted"].size(), 1u) << allowed.out;
+  EXPECT_EQ(doc["accepted"][0]["revision"], "aaaa0001");
+  EXPECT_EQ(doc["accepted"][0]["file_checksum"], edited);
+  EXPECT_EQ(doc["heads_after"], nlohmann::json::array({"aaaa0003"}));
   EXPECT_EQ(db_->Versions(), "aaaa0003");
   EXPECT_EQ(db_->Query("SELECT checksum, status FROM strata_log WHERE direction = 'accept' AND "
                        "revision = 'aaaa0001'"),
@@ -124,9 +129,10 @@ TEST_P(StatusTest, ChangedAppliedFileIsReportedAndRefusedUnlessAllowed) {
   // From now on the accepted text is what the file is compared with.
   EXPECT_EQ(StatusJson()["changed"], nlohmann::json::array());
   Rev("aaaa0004", "aaaa0003", "CREATE TABLE t4 (id INTEGER);");
-  Output plain = Strata({"upgrade"});
+  Output plain = Strata({"--format", "json", "upgrade"});
   EXPECT_EQ(plain.code, 0) << plain.err;
-  EXPECT_THAT(plain.out, Not(HasSubstr("Accepting")));
+  EXPECT_THAT(plain.err, Not(HasSubstr("Accepting")));
+  EXPECT_EQ(nlohmann::json::parse(plain.out)["accepted"], nlohmann::json::array());
   Rev("aaaa0001", "", "CREATE TABLE t1 (id INTEGER);");
   ASSERT_EQ(StatusJson()["changed"].size(), 1u);
   EXPECT_EQ(Strata({"upgrade"}).code, 3);
