@@ -56,24 +56,30 @@ std::string LogSelectColumns() {
          "applied_by, strata_version, coalesce(error, '')";
 }
 
-// A COPY that exchanges rows with the client (FROM STDIN / TO STDOUT) cannot run from a revision:
-// refused with its file:line before anything runs.
+// A statement refused before anything of its revision ran: "<direction> <rev> failed: `<stmt>`
+// <why>; nothing was run", at the statement's file:line.
+Status RefusedStatement(const Step& step, const SqlStatement& statement, std::string_view why,
+                        std::string hint) {
+  const Revision& revision = *step.revision;
+  return Status::MigrationFailed(fmt::format("{} {} failed: `{}` {}; nothing was run",
+                                             DirectionText(step.direction), revision.id,
+                                             StatementExcerpt(statement.text, 60), why))
+      .WithLocation(
+          revision.path,
+          LineOfOffset(step.section(), statement.offset + SkipBlanksAndComments(statement.text, 0)))
+      .WithRevision(revision.id)
+      .WithHint(std::move(hint));
+}
+
+// A COPY that exchanges rows with the client (FROM STDIN / TO STDOUT) cannot run from a revision.
 Status RefuseClientCopy(const Step& step, const std::vector<SqlStatement>& statements) {
   for (const SqlStatement& statement : statements) {
     if (!IsClientCopy(statement.text)) continue;
-    const Revision& revision = *step.revision;
-    return Status::MigrationFailed(
-               fmt::format("{} {} failed: `{}` reads its rows from the client or sends them to "
-                           "it, and strata has none to send (psql's \\copy does that); nothing "
-                           "was run",
-                           DirectionText(step.direction), revision.id,
-                           StatementExcerpt(statement.text, 60)))
-        .WithLocation(revision.path,
-                      LineOfOffset(step.section(),
-                                   statement.offset + SkipBlanksAndComments(statement.text, 0)))
-        .WithRevision(revision.id)
-        .WithHint(
-            "load the rows with INSERT ... VALUES, or COPY FROM a file on the database server");
+    return RefusedStatement(
+        step, statement,
+        "reads its rows from the client or sends them to it, and strata has none to send "
+        "(psql's \\copy does that)",
+        "load the rows with INSERT ... VALUES, or COPY FROM a file on the database server");
   }
   return Status::Ok();
 }
@@ -447,20 +453,11 @@ Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
   if (!split.ok()) loose = SplitStatementsLoosely(step.section().sql);
   for (const SqlStatement& statement : split.ok() ? split.value() : loose) {
     if (!IsTransactionControl(statement.text)) continue;
-    const Revision& revision = *step.revision;
-    return Status::MigrationFailed(
-               fmt::format("{} {} failed: `{}` in a transactional revision; strata runs each "
-                           "transactional revision in one transaction that it begins and commits "
-                           "itself; nothing was run",
-                           DirectionText(step.direction), revision.id,
-                           StatementExcerpt(statement.text, 60)))
-        .WithLocation(revision.path,
-                      LineOfOffset(step.section(),
-                                   statement.offset + SkipBlanksAndComments(statement.text, 0)))
-        .WithRevision(revision.id)
-        .WithHint(
-            "remove it, or mark the revision `Transactional: false` to run its statements "
-            "one by one in autocommit");
+    return RefusedStatement(step, statement,
+                            "in a transactional revision; strata runs each transactional "
+                            "revision in one transaction that it begins and commits itself",
+                            "remove it, or mark the revision `Transactional: false` to run its "
+                            "statements one by one in autocommit");
   }
   STRATA_RETURN_IF_ERROR(RefuseClientCopy(step, split.ok() ? split.value() : loose));
   for (int attempt = 0;; ++attempt) {
