@@ -14,6 +14,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -118,6 +119,22 @@ class DriverTest : public testing::BackendFixture {
     Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(step));
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     ASSERT_EQ(*outcome, StepOutcome::kApplied);
+  }
+
+  // Runs `step` while another thread calls Interrupt() once (a single Ctrl-C), as soon as
+  // `ready()` says so, or at once. One call must be enough wherever it lands: before the step,
+  // between its statements, or while the server is still waiting for them.
+  Result<StepOutcome> ApplyInterrupted(const Step& step,
+                                       const std::function<bool()>& ready = nullptr) {
+    std::atomic<bool> done{false};
+    std::thread interrupter([&] {
+      while (ready && !done.load() && !ready()) std::this_thread::yield();
+      if (!done.load()) driver_->Interrupt();
+    });
+    Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(step));
+    done.store(true);
+    interrupter.join();
+    return outcome;
   }
 
   Steps steps_;
@@ -436,18 +453,7 @@ TEST_P(DriverTest, InterruptCancelsTheRunningStepAndRollsBack) {
   const Revision& a =
       steps_.Add("aaaa", "CREATE TABLE t_a (x int);\n" + db_->SlowStatement() + "\n");
   Step up = steps_.Up(a, "");
-  std::atomic<bool> done{false};
-  // Interrupt repeatedly until the step returns: one Interrupt() could land before the slow
-  // statement starts, and there is no way to know when it has without sleeping.
-  std::thread interrupter([&] {
-    while (!done.load()) {
-      driver_->Interrupt();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
-  done.store(true);
-  interrupter.join();
+  Result<StepOutcome> outcome = ApplyInterrupted(up);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed);
   EXPECT_THAT(outcome.status().message(), HasSubstr("interrupted"));
@@ -466,23 +472,11 @@ TEST_P(DriverTest, InterruptDuringANonTransactionalStepRecordsThePartialFailure)
                                      "\nCREATE TABLE t_never (x int);\n",
                                  "", /*transactional=*/false);
   Step up = steps_.Up(a, "");
-  std::atomic<bool> done{false};
-  // Interrupts only once the first statement has taken effect (seen on the side connection), and
-  // then repeatedly: the slow statement may not have started at the first try.
-  std::thread interrupter([&] {
-    auto first_done = [&] {
-      Result<bool> exists = db_->TableExists("t_first");
-      return exists.ok() && *exists;
-    };
-    while (!done.load() && !first_done()) std::this_thread::yield();
-    while (!done.load()) {
-      driver_->Interrupt();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+  // Once the first statement took effect (seen on the side connection).
+  Result<StepOutcome> outcome = ApplyInterrupted(up, [&] {
+    Result<bool> exists = db_->TableExists("t_first");
+    return exists.ok() && *exists;
   });
-  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
-  done.store(true);
-  interrupter.join();
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().kind(), ErrorKind::kNeedsPerson) << outcome.status().ToString();
   EXPECT_TRUE(Exists("t_first"));
