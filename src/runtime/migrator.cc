@@ -132,8 +132,10 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     // and upgrading on top of that hides it, unless a person accepts the edit (and it is logged).
     Result<std::vector<ChangedRevision>> changed = ChangedRevisions(driver_, graph_, *current);
     if (!changed.ok()) return changed.status();
-    if (!changed->empty() && !allow_changed_) return ChangedRevisionsError(*changed);
-    if (!changed->empty()) STRATA_RETURN_IF_ERROR(AcceptChangedFiles(*changed));
+    if (!changed->empty()) {
+      if (!allow_changed_) return ChangedRevisionsError(*changed);
+      STRATA_RETURN_IF_ERROR(AcceptChangedFiles(*changed));
+    }
     accepted = std::move(changed).value();
   }
   Result<Plan> plan = plan_for(*current, target);

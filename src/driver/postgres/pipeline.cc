@@ -45,7 +45,7 @@ void Pipeline::ReadItem(Item& item, int index) {
   PGconn* conn = session_.conn();
   // An item's results end with a null result.
   for (;;) {
-    session_.AwaitResult();  // on a broken connection PQgetResult says so
+    session_.AwaitResult();
     PGresult* raw = PQgetResult(conn);
     if (raw == nullptr) break;
     ResultPtr result(raw);

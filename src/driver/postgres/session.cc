@@ -69,19 +69,19 @@ ResultPtr Session::ExecScriptRaw(const std::string& sql) {
   return CollectResults();
 }
 
-bool Session::AwaitResult() {
+void Session::AwaitResult() {
   PGconn* conn = conn_.get();
-  if (PQflush(conn) < 0) return false;
+  if (PQflush(conn) < 0) return;
   for (;;) {
-    if (!PQisBusy(conn)) return true;
+    if (!PQisBusy(conn)) return;
     const bool wanted = cancel_wanted_.load();
     pollfd fd{PQsocket(conn), POLLIN, 0};
-    if (fd.fd < 0) return false;
+    if (fd.fd < 0) return;
     // Without a cancel wanted this could wait forever; it wakes now and then anyway, in case
     // Cancel() ran on another thread (a signal handler interrupts the poll itself).
     int ready = ::poll(&fd, 1, wanted ? 100 : 250);
-    if (ready < 0 && errno != EINTR) return false;
-    if (ready > 0 && PQconsumeInput(conn) != 1) return false;
+    if (ready < 0 && errno != EINTR) return;
+    if (ready > 0 && PQconsumeInput(conn) != 1) return;
     if (ready == 0 && wanted) SendCancel();
   }
 }
@@ -106,7 +106,7 @@ ResultPtr Session::CollectResults() {
   PGconn* conn = conn_.get();
   ResultPtr kept;
   for (;;) {
-    AwaitResult();  // on a broken connection PQgetResult says so, without blocking
+    AwaitResult();
     PGresult* raw = PQgetResult(conn);
     if (raw == nullptr) break;
     ResultPtr result(raw);

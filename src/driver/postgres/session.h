@@ -55,8 +55,8 @@ class Session {
   ResultPtr ExecScriptRaw(const std::string& sql);
 
   // Blocks until PQgetResult will not block, re-sending the cancel request while one is wanted
-  // (see above). False when the connection failed (PQgetResult then reports it).
-  bool AwaitResult();
+  // (see above). Returns early when the connection failed: PQgetResult then reports it.
+  void AwaitResult();
 
   // When `result` starts a COPY, which strata never feeds: fails a COPY FROM STDIN, reads and
   // drops a COPY TO STDOUT's data, and returns true (the statement's own result follows).

@@ -613,7 +613,6 @@ Status SqliteDriver::Stamp(const std::vector<VersionChange>& changes, const Step
 }
 
 Status SqliteDriver::AcceptFiles(const std::vector<AcceptedFile>& files, const StepRun& log_info) {
-  interrupt_requested_.store(false);
   Transaction tx(connection_);
   STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
   LogEntry log;
