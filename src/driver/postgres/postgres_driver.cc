@@ -356,9 +356,10 @@ Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* ste
   std::string revision = step != nullptr && step->revision != nullptr ? step->revision->id : "";
   if (error.sqlstate == "57014" && interrupted_.load()) {
     // Interrupt()'s cancel landed on one of the step's own items (BEGIN, the session check, the
-    // version or log rows) rather than on a statement of the revision: the same rollback.
+    // version or log rows) rather than on a statement of the revision, or on a stamp's or an
+    // accept's rows: the same rollback.
     return Status::MigrationFailed(
-               revision.empty() ? std::string("interrupted; the stamp was rolled back")
+               revision.empty() ? std::string("interrupted; nothing was changed")
                                 : fmt::format("{} {} interrupted; its transaction was rolled back",
                                               DirectionText(step->direction), revision))
         .WithRevision(revision);
