@@ -554,8 +554,25 @@ TEST_F(SqliteOpenTest, InMemoryDatabaseWorks) {
   EXPECT_THAT(*versions, IsEmpty());
 }
 
-// The module is loaded once per process, so this runs in a fresh child process ("threadsafe"
-// death tests re-execute the binary) where nothing has loaded it yet.
+// In a death test's child process (the module is loaded once per process, and "threadsafe"
+// death tests re-execute the binary, where nothing has loaded it yet): opens a PostgreSQL driver
+// for a URL with a password, with STRATA_POSTGRES_MODULE=`module`, and prints what happened for
+// the death test's matcher. Returns the error text when it is a connection error, else a text
+// that no check matches.
+std::string OpenPostgresWithModule(const std::string& module) {
+  setenv("STRATA_POSTGRES_MODULE", module.c_str(), 1);
+  Result<DatabaseUrl> url = ParseDatabaseUrl("postgresql://bob:hunter2@localhost/app");
+  Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, DriverOptions());
+  std::string text = driver.ok() ? "opened" : driver.status().ToString();
+  std::fprintf(stderr, "%s\n", text.c_str());
+  bool connection_error = !driver.ok() && driver.status().kind() == ErrorKind::kConnection;
+  return connection_error ? text : "(opened, or not a connection error)";
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 TEST(RegistryDeathTest, UnloadableModuleIsAConnectionErrorNamingIt) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   testing::TempDir dir;
@@ -563,15 +580,11 @@ TEST(RegistryDeathTest, UnloadableModuleIsAConnectionErrorNamingIt) {
   std::ofstream(path) << "not a shared object";
   EXPECT_EXIT(
       {
-        setenv("STRATA_POSTGRES_MODULE", path.c_str(), 1);
-        Result<DatabaseUrl> url = ParseDatabaseUrl("postgresql://bob:hunter2@localhost/app");
-        Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, DriverOptions());
-        std::string text = driver.ok() ? "opened" : driver.status().ToString();
-        bool good = !driver.ok() && driver.status().kind() == ErrorKind::kConnection &&
-                    text.find(path) != std::string::npos &&
-                    text.find("hunter2") == std::string::npos;
-        std::fprintf(stderr, "%s\n", text.c_str());
-        std::exit(good ? 0 : 1);
+        std::string text = OpenPostgresWithModule(path);
+        std::exit(Has(text, "cannot load the PostgreSQL driver module " + path) &&
+                          !Has(text, "hunter2")
+                      ? 0
+                      : 1);
       },
       ::testing::ExitedWithCode(0), "cannot load the PostgreSQL driver module");
 }
@@ -584,16 +597,11 @@ TEST(RegistryDeathTest, MissingModuleSaysWhereItLooked) {
   std::string path = dir.path() + "/nowhere/strata_postgres.so";
   EXPECT_EXIT(
       {
-        setenv("STRATA_POSTGRES_MODULE", path.c_str(), 1);
-        Result<DatabaseUrl> url = ParseDatabaseUrl("postgresql://bob:hunter2@localhost/app");
-        Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, DriverOptions());
-        std::string text = driver.ok() ? "opened" : driver.status().ToString();
-        bool good = !driver.ok() && driver.status().kind() == ErrorKind::kConnection &&
-                    text.find("looked in: " + path + ")") != std::string::npos &&
-                    text.find("bob:***@localhost") != std::string::npos &&
-                    text.find("hunter2") == std::string::npos;
-        std::fprintf(stderr, "%s\n", text.c_str());
-        std::exit(good ? 0 : 1);
+        std::string text = OpenPostgresWithModule(path);
+        std::exit(Has(text, "looked in: " + path + ")") && Has(text, "bob:***@localhost") &&
+                          !Has(text, "hunter2")
+                      ? 0
+                      : 1);
       },
       ::testing::ExitedWithCode(0), "strata_postgres.so was not found");
 }
