@@ -58,6 +58,18 @@ class OtherSession {
   PGconn* conn_ = nullptr;
 };
 
+Plan PlanOf(const std::vector<Step>& steps) {
+  Plan plan;
+  plan.steps = steps;
+  return plan;
+}
+
+// A statement and whether a pre-flight under refuse_if_blocked should refuse it.
+struct LockCase {
+  const char* sql;
+  bool blocked;
+};
+
 class PostgresLockRetryTest : public testing::PostgresTestFixture {
  protected:
   PostgresLockRetryTest() : PostgresTestFixture("_lock.sql") {}
@@ -66,6 +78,18 @@ class PostgresLockRetryTest : public testing::PostgresTestFixture {
     PostgresTestFixture::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(db_->Exec("CREATE TABLE t (x int); CREATE TABLE other (x int)").ok());
+  }
+
+  // Runs a pre-flight for each case's statement alone (revisions <id_prefix>1, 2, ...) and
+  // checks whether it was refused.
+  void ExpectPreflight(Driver& driver, const std::vector<LockCase>& cases,
+                       const std::string& id_prefix) {
+    int n = 0;
+    for (const LockCase& c : cases) {
+      const Revision& rev = Add(id_prefix + std::to_string(++n), c.sql);
+      Status st = driver.Preflight(PlanOf({Up(rev)}));
+      EXPECT_EQ(!st.ok(), c.blocked) << c.sql << ": " << st.ToString();
+    }
   }
 
   std::unique_ptr<OtherSession> Other(const std::string& application_name) {
@@ -202,12 +226,6 @@ TEST_F(PostgresLockRetryTest, NonTransactionalStatementIsRetriedAlone) {
 
 // ---- Pre-flight -------------------------------------------------------------------------------
 
-Plan PlanOf(const std::vector<Step>& steps) {
-  Plan plan;
-  plan.steps = steps;
-  return plan;
-}
-
 TEST_F(PostgresLockRetryTest, PreflightNamesASessionIdleInATransactionThatLocksTheTable) {
   auto reader = Other("report_job");
   ASSERT_EQ(reader->Exec("BEGIN; SELECT * FROM t"), "");
@@ -247,11 +265,6 @@ TEST_F(PostgresLockRetryTest, RefuseIfBlockedStopsBeforeAnythingRuns) {
   EXPECT_THAT(st.hint(), HasSubstr("pg_terminate_backend"));
 }
 
-struct LockCase {
-  const char* sql;
-  bool blocked;
-};
-
 TEST_F(PostgresLockRetryTest, AnOpenReaderBlocksOnlyAccessExclusiveStatements) {
   auto reader = Other("report_job");
   ASSERT_EQ(reader->Exec("BEGIN; SELECT * FROM t"), "");
@@ -259,7 +272,7 @@ TEST_F(PostgresLockRetryTest, AnOpenReaderBlocksOnlyAccessExclusiveStatements) {
   options.refuse_if_blocked = true;
   auto driver = Open(options);
   ASSERT_NE(driver, nullptr);
-  const LockCase cases[] = {
+  const std::vector<LockCase> cases = {
       {"ALTER TABLE t ADD COLUMN y int", true},
       {"ALTER TABLE public.t RENAME COLUMN x TO z", true},
       {"ALTER TABLE \"t\" ALTER COLUMN x TYPE bigint", true},
@@ -280,12 +293,7 @@ TEST_F(PostgresLockRetryTest, AnOpenReaderBlocksOnlyAccessExclusiveStatements) {
       {"ALTER TABLE not_there_yet ADD COLUMN y int", false},
       {"this is not SQL", false},
   };
-  int n = 0;
-  for (const LockCase& c : cases) {
-    const Revision& rev = Add("read" + std::to_string(++n), c.sql);
-    Status st = driver->Preflight(PlanOf({Up(rev)}));
-    EXPECT_EQ(!st.ok(), c.blocked) << c.sql << ": " << st.ToString();
-  }
+  ExpectPreflight(*driver, cases, "read");
 }
 
 TEST_F(PostgresLockRetryTest, AnOpenWriterAlsoBlocksIndexTriggerAndForeignKeyStatements) {
@@ -295,7 +303,7 @@ TEST_F(PostgresLockRetryTest, AnOpenWriterAlsoBlocksIndexTriggerAndForeignKeySta
   options.refuse_if_blocked = true;
   auto driver = Open(options);
   ASSERT_NE(driver, nullptr);
-  const LockCase cases[] = {
+  const std::vector<LockCase> cases = {
       {"ALTER TABLE t ADD COLUMN y int", true},
       {"CREATE INDEX t_x ON t (x)", true},
       {"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", true},
@@ -306,12 +314,7 @@ TEST_F(PostgresLockRetryTest, AnOpenWriterAlsoBlocksIndexTriggerAndForeignKeySta
       {"CREATE TABLE child (id int) INHERITS (t)", false},
       {"INSERT INTO t VALUES (1)", false},
   };
-  int n = 0;
-  for (const LockCase& c : cases) {
-    const Revision& rev = Add("write" + std::to_string(++n), c.sql);
-    Status st = driver->Preflight(PlanOf({Up(rev)}));
-    EXPECT_EQ(!st.ok(), c.blocked) << c.sql << ": " << st.ToString();
-  }
+  ExpectPreflight(*driver, cases, "write");
 }
 
 TEST_F(PostgresLockRetryTest, PreflightReportsLongIdleTransactionsPastTheThreshold) {
