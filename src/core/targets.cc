@@ -411,8 +411,22 @@ Result<TargetResolver::DowngradeTarget> TargetResolver::ParseDowngradeTarget(
       start = symbols[0];
     } else {
       if (current.empty()) return DidNotProduce(*rel).WithHint("the database is at base");
-      // Alembic takes the first version row when there are several heads; `current` is sorted
-      // by id here, which is the order SQLite returns the rows in.
+      if (current.size() > 1) {
+        // Alembic warns that this is ambiguous and then downgrades whichever row its version
+        // table returns first. A rollback must never guess which branch to undo. The hint names
+        // HEAD@-N, not HEAD-N: the latter goes down to the parent and so undoes every branch
+        // above it.
+        std::vector<std::string> forms;
+        for (int head : current) {
+          forms.push_back(fmt::format("`strata downgrade {}@{}`",
+                                      g_.revs[static_cast<size_t>(head)].id, rel->steps_text));
+        }
+        return Status::Usage(fmt::format("downgrade {} is ambiguous: the database has {} heads "
+                                         "({}), and strata does not guess which branch to undo",
+                                         target, current.size(), Names(g_, current)))
+            .WithHint(fmt::format("say which: {} (a branch label works too: LABEL@{})",
+                                  fmt::join(forms, " or "), rel->steps_text));
+      }
       start = current[0];
       out.label = g_.revs[static_cast<size_t>(start)].id;
     }

@@ -279,6 +279,21 @@ TEST_P(CliTest, BranchesMergesAndLabels) {
   // Below the merge: the merge is undone and both branches come back as heads.
   EXPECT_EQ(Strata({"downgrade", "xxxx0001"}).code, 0);
   EXPECT_EQ(db_->Versions(), "xxxx0001,yyyy0001");
+  // The runbook's rollback, `downgrade -1`, from two heads: refused, nothing undone, and the
+  // message names both heads and the forms that say which.
+  ambiguous = Strata({"downgrade", "-1"});
+  EXPECT_EQ(ambiguous.code, 2);
+  EXPECT_THAT(ambiguous.err, HasSubstr("2 heads (xxxx0001, yyyy0001)"));
+  EXPECT_THAT(ambiguous.err, HasSubstr("`strata downgrade xxxx0001@-1`"));
+  EXPECT_THAT(ambiguous.err, HasSubstr("LABEL@-1"));
+  EXPECT_EQ(db_->Versions(), "xxxx0001,yyyy0001");
+  EXPECT_TRUE(TableExists("x1"));
+  EXPECT_TRUE(TableExists("y1"));
+  EXPECT_EQ(Strata({"downgrade", "yyyy0001@-1"}).code, 0);
+  EXPECT_EQ(db_->Versions(), "xxxx0001");
+  EXPECT_FALSE(TableExists("y1"));
+  EXPECT_EQ(Strata({"upgrade", "yyyy0001"}).code, 0);
+  EXPECT_EQ(db_->Versions(), "xxxx0001,yyyy0001");
   // A label names the branch: LABEL@head is the head that descends from the labelled revision.
   EXPECT_EQ(Strata({"upgrade", "xbranch@head"}).code, 0);
   EXPECT_EQ(db_->Versions(), "cccc0001");

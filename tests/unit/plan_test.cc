@@ -85,7 +85,7 @@ TEST(PlanTest, Cases) {
       {kBranch, {"c3"}, "upgrade heads", {"c3", "e5"}},
       {kBranch, {"c3", "e5"}, "downgrade b2", {"b2"}},
       {kBranch, {"c3", "e5"}, "downgrade d4", {"c3", "d4"}},
-      {kBranch, {"c3", "d4"}, "downgrade -1", {"d4"}},  // first row (sorted) goes down
+      {kBranch, {"c3", "d4"}, "downgrade c3@-1", {"d4"}},
       {kBranch, {"c3", "e5"}, "downgrade base", {}},
       {kBranch, {"c3", "e5"}, "downgrade e5-1", {"c3", "d4"}},
       {kBranch, {"c3", "e5"}, "downgrade e5-2", {"b2"}},
@@ -104,7 +104,10 @@ TEST(PlanTest, Cases) {
       // REV-N reaching base means base for every branch, as in Alembic (not just x1's).
       {kTwoBases, {"b2", "y2"}, "downgrade x1-1", {}},
       {kTwoBases, {"b2", "y2"}, "downgrade x1", {"b2", "x1"}},
-      {kTwoBases, {"a1", "x1"}, "downgrade -1", {"x1"}},
+      // HEAD@-N steps down the branch of one head: what a rollback with several heads names.
+      {kTwoBases, {"a1", "x1"}, "downgrade a1@-1", {"x1"}},
+      {kBranch, {"c3", "e5"}, "downgrade c3@-1", {"e5"}},
+      {kBranch, {"c3", "e5"}, "downgrade e5@-1", {"c3", "d4"}},
       // branch labels
       {kLabels, {}, "upgrade other@head", {"z3"}},
       {kLabels, {}, "upgrade main@head", {"b2"}},
@@ -190,6 +193,18 @@ TEST(PlanTest, Errors) {
       {kChain, {"b2"}, "downgrade -5", ErrorKind::kUsage, "didn't produce"},
       {kMerge, {"n5"}, "downgrade -2", ErrorKind::kUsage, "ambiguous walk"},
       {kChain, {"d4"}, "downgrade d4+1", ErrorKind::kUsage, "walked too far"},
+      // Several heads: a bare -N would guess a branch (Alembic warns, then guesses).
+      {kTwoBases,
+       {"a1", "x1"},
+       "downgrade -1",
+       ErrorKind::kUsage,
+       "downgrade -1 is ambiguous: the database has 2 heads (a1, x1)"},
+      {kBranch,
+       {"c3", "e5"},
+       "downgrade -2",
+       ErrorKind::kUsage,
+       "`strata downgrade c3@-2` or `strata downgrade e5@-2` (a branch label works too: LABEL@-2)"},
+      {kBranchLabels, {"d4", "f6"}, "downgrade -1", ErrorKind::kUsage, "ambiguous"},
       {kBranch, {"c3"}, "stamp head", ErrorKind::kUsage, "multiple heads"},
       // the version table names a revision no file defines: a person must look (exit 7)
       {kChain, {"zzzz"}, "upgrade head", ErrorKind::kNeedsPerson, "'zzzz', which no revision file"},
