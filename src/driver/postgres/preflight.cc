@@ -232,8 +232,10 @@ void ForEachStatement(const Json& tree, F&& f) {
   for (const Json& raw : tree.value("stmts", Json::array())) {
     const Json& stmt = raw.value("stmt", Json());
     if (!stmt.is_object() || stmt.empty()) continue;
-    const auto& [type, node] = *stmt.items().begin();
-    f(type, node);
+    // The object's one member: {"AlterTableStmt": {...}}. (A structured binding to
+    // *items().begin() would refer to a temporary that is gone by the call.)
+    auto member = stmt.begin();
+    f(member.key(), member.value());
   }
 }
 
