@@ -84,9 +84,9 @@ if [[ -z $base ]]; then
 fi
 W=$(mktemp -d "$base/strata-bench.XXXXXX")
 chmod 755 "$W"
-export STRATA_PG_STATE_FILE="$W/pg-cluster.state"   # our own cluster, never another run's
+unset STRATA_PG_CLUSTER_DIR   # set below by our own cluster's start, never a caller's
 cleanup() {
-  if [[ -f $STRATA_PG_STATE_FILE ]]; then "$ROOT/scripts/pg-test-cluster.sh" stop || true; fi
+  if [[ -n ${STRATA_PG_CLUSTER_DIR:-} ]]; then "$ROOT/scripts/pg-test-cluster.sh" stop || true; fi
   if [[ ${BENCH_KEEP:-0} == 1 ]]; then echo "bench/run.sh: kept $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT

@@ -6,20 +6,20 @@
 # Usage:
 #   eval "$(scripts/pg-test-cluster.sh start --owner $$)"   # exports STRATA_TEST_PG_URL, STRATA_PG_CLUSTER_DIR
 #   trap 'scripts/pg-test-cluster.sh stop' EXIT   # stops it and removes the dir, even after failures
-#   scripts/pg-test-cluster.sh env                # prints the exports again for a running cluster
+#   scripts/pg-test-cluster.sh env [DIR]          # prints the exports again for a running cluster
 #   scripts/pg-test-cluster.sh run -- CMD ARGS... # start, run CMD with the exports, stop; CMD's exit code
 #
 # `start` also leaves a watchdog that stops the cluster when the process that called `start`
 # (its parent, or --owner PID) exits, so a test run that is killed leaves no server behind.
-# `stop` finds the cluster through $STRATA_PG_CLUSTER_DIR, else the state file
-# ($STRATA_PG_STATE_FILE, default /tmp/strata-pg-test-cluster.<uid>.state). It is idempotent.
+# Each cluster's state lives only in its own folder, which `stop` and `env` take from DIR or
+# $STRATA_PG_CLUSTER_DIR (exported by `start`): nothing is shared between runs, so a `stop` in
+# one checkout can never stop another checkout's cluster. `stop` is idempotent.
 #
 # As root, initdb and the server run as the `postgres` system user (initdb refuses root); as any
 # other user they run as that user. The admin URL is postgresql://postgres@127.0.0.1:PORT/postgres.
 set -euo pipefail
 
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
-STATE_FILE="${STRATA_PG_STATE_FILE:-${TMPDIR:-/tmp}/strata-pg-test-cluster.$(id -u).state}"
 
 die() { echo "pg-test-cluster: $*" >&2; exit 1; }
 
@@ -66,9 +66,6 @@ stop_dir() {
     fi
   fi
   rm -rf "$dir"
-  if [[ -f "$STATE_FILE" && "$(cat "$STATE_FILE" 2>/dev/null)" == "$dir" ]]; then
-    rm -f "$STATE_FILE"
-  fi
 }
 
 start_cluster() {
@@ -100,7 +97,6 @@ start_cluster() {
     false
   fi
   echo "$port" >"$dir/port"
-  echo "$dir" >"$STATE_FILE"
   trap - ERR
   # Watchdog: stops the cluster when its owner goes away without calling stop (SIGKILL, crash).
   # Detached from our stdout so that "$(... start)" returns at once.
@@ -116,12 +112,11 @@ start_cluster() {
   print_env "$dir"
 }
 
+# The cluster a command means: its DIR argument, else $STRATA_PG_CLUSTER_DIR.
 find_dir() {
-  if [[ -n "${STRATA_PG_CLUSTER_DIR:-}" ]]; then
-    echo "$STRATA_PG_CLUSTER_DIR"
-  elif [[ -f "$STATE_FILE" ]]; then
-    cat "$STATE_FILE"
-  fi
+  local dir="${1:-${STRATA_PG_CLUSTER_DIR:-}}"
+  [[ -n "$dir" ]] || die "which cluster? pass its folder or set STRATA_PG_CLUSTER_DIR (printed by: $0 start)"
+  echo "$dir"
 }
 
 cmd="${1:-}"
@@ -140,10 +135,11 @@ case "$cmd" in
     start_cluster "$owner"
     ;;
   stop)
-    stop_dir "$(find_dir)"
+    dir=$(find_dir "${1:-}")
+    stop_dir "$dir"
     ;;
   env)
-    dir=$(find_dir)
+    dir=$(find_dir "${1:-}")
     [[ -n "$dir" && -f "$dir/port" ]] || die "no running test cluster (start one with: $0 start)"
     print_env "$dir"
     ;;
@@ -158,7 +154,7 @@ case "$cmd" in
     exit $?
     ;;
   *)
-    echo "usage: $0 start [--owner PID] | stop | env | run -- COMMAND [ARGS...]" >&2
+    echo "usage: $0 start [--owner PID] | stop [DIR] | env [DIR] | run -- COMMAND [ARGS...]" >&2
     exit 2
     ;;
 esac
