@@ -2,27 +2,37 @@
 # Installs what the tests need (Debian packages), builds strata with its tests, starts a throwaway
 # PostgreSQL 15 cluster, and runs every test against it and SQLite; then the unit tests again
 # under AddressSanitizer + UndefinedBehaviorSanitizer, and each fuzz target for a few seconds.
+# Every build here treats warnings as errors (STRATA_WERROR=ON); a user's build does not.
 # Usage: scripts/test.sh            (as root, or a user with sudo, on Debian 12)
-# Set STRATA_TEST_QUICK=1 to skip the sanitizer and fuzz builds.
+# Set STRATA_TEST_QUICK=1 to skip the sanitizer, fuzz and other-build-type builds;
+# STRATA_BUILD_TYPES="Release MinSizeRel Debug" (the default) lists the other build types built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 jobs=$(nproc)
 
 echo "== build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_BUILD_TESTS=ON \
+  -DSTRATA_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 
 if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
+  for type in ${STRATA_BUILD_TYPES-Release MinSizeRel Debug}; do
+    echo "== $type build, warnings as errors"
+    cmake -S . -B "build-$type" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DSTRATA_BUILD_TESTS=OFF \
+      -DSTRATA_WERROR=ON >/dev/null
+    cmake --build "build-$type" -j "$jobs"
+  done
+
   echo "== unit tests under ASan + UBSan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
-    -DSTRATA_BUILD_TESTS=ON >/dev/null
+    -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON >/dev/null
   cmake --build build-asan -j "$jobs" --target unit_tests
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build-asan/tests/unit_tests --gtest_brief=1
 
   echo "== fuzz targets (libFuzzer, a few seconds each)"
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSTRATA_FUZZ=ON -DSTRATA_BUILD_TESTS=ON >/dev/null
+    -DSTRATA_FUZZ=ON -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON >/dev/null
   fuzzers=$(cd tests/fuzz && ls *_fuzz.cc 2>/dev/null | sed 's/\.cc$//')
   for f in $fuzzers; do
     cmake --build build-fuzz -j "$jobs" --target "$f"
