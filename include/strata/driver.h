@@ -8,7 +8,8 @@
 //   <version_table>(version_num VARCHAR(32) NOT NULL, CONSTRAINT <version_table>_pkc PRIMARY
 //     KEY (version_num))  -- exactly Alembic's layout; one row per current head
 //   strata_log(id, revision, direction, status, checksum, started_at, duration_ms, applied_by,
-//     strata_version, error)  -- one row per applied step
+//     strata_version, error, schema_hash)  -- one row per applied step; schema_hash (nullable,
+//     added in place to older tables) is the snapshot hash after the step (snapshot.h)
 #ifndef STRATA_DRIVER_H_
 #define STRATA_DRIVER_H_
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "strata/plan.h"
+#include "strata/snapshot.h"
 #include "strata/status.h"
 #include "strata/url.h"
 
@@ -56,6 +58,16 @@ struct LogEntry {
   std::string applied_by;
   std::string strata_version;
   std::string error;
+};
+
+// The newest strata_log row that recorded a schema hash: what the schema was when strata last
+// changed it (or a person stamped it).
+struct RecordedSchema {
+  int64_t log_id = 0;
+  std::string revision;
+  std::string direction;   // "upgrade" | "downgrade" | "stamp"
+  std::string started_at;  // ISO-8601 UTC
+  std::string hash;        // SchemaSnapshot::hash
 };
 
 // What the runtime asks a driver to do for one step.
@@ -96,14 +108,19 @@ class Driver {
   virtual Status AcquireLock() = 0;
   virtual Status ReleaseLock() = 0;
 
-  // Creates the version table and strata_log when missing. Idempotent.
+  // Creates the version table and strata_log when missing, and adds strata_log.schema_hash to
+  // a strata_log made by an older strata. Idempotent. When the column cannot be added (the role
+  // does not own the table), says so through options.on_wait and goes on without recording
+  // schema hashes rather than failing the migration.
   virtual Status EnsureTables() = 0;
 
   // The version table's rows, sorted. Empty (not an error) when the table does not exist.
   virtual Result<std::vector<std::string>> ReadVersions() = 0;
 
-  // Runs one step: the section's SQL, the step's version changes and a strata_log row.
-  // Transactional revisions do all of it in one transaction: on failure everything is rolled
+  // Runs one step: the section's SQL, the step's version changes and a strata_log row, which
+  // records the schema hash after the step (Snapshot().hash, computed in the step's final
+  // transaction). Transactional revisions do all of it in one transaction: on failure everything
+  // is rolled
   // back and kMigrationFailed is returned with the database's message, the revision id and the
   // file:line of the failing statement. Non-transactional revisions run statement by statement
   // in autocommit; on failure a strata_log row with status "failed" is left behind and
@@ -120,7 +137,8 @@ class Driver {
     return Status::Ok();
   }
 
-  // Applies version changes without running SQL, logging one "stamp" row per changed revision.
+  // Applies version changes without running SQL, logging one "stamp" row per changed revision
+  // (each with the schema hash: the person stamping declares this schema the revision's).
   // With no changes it still logs one "stamp" row (empty revision): that is how a person declares
   // the database's state after repairing a partial failure by hand.
   virtual Status Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) = 0;
@@ -138,6 +156,36 @@ class Driver {
 
   // Size of the database in bytes, or nullopt when unknown.
   virtual Result<std::optional<int64_t>> DatabaseSize() = 0;
+
+  // The schema as it is now (snapshot.h): every object a migration can change, read from the
+  // catalogs in one consistent read, strata's own tables left out. Read-only: takes no lock and
+  // creates nothing. Fails (kMigrationFailed, or kConnection) when the catalogs cannot be read.
+  virtual Result<SchemaSnapshot> Snapshot() = 0;
+
+  // Snapshot().hash; drivers may compute it without sending the objects. Fails as Snapshot().
+  virtual Result<std::string> SchemaHash() {
+    Result<SchemaSnapshot> snapshot = Snapshot();
+    if (!snapshot.ok()) return snapshot.status();
+    return std::move(snapshot).value().hash;
+  }
+
+  // The newest strata_log row with a schema hash; nullopt when there is none (no strata_log, a
+  // strata_log without the column, or only rows written by an older strata). Read-only.
+  virtual Result<std::optional<RecordedSchema>> LastRecordedSchema() = 0;
+
+  // Scratch databases for `verify` and `diff`, on this driver's server: creates an empty
+  // database called `name` and returns a URL that opens it (with this connection's credentials;
+  // pass it only through RedactUrl), or drops one made that way, closing its sessions. kUsage
+  // where the database kind has no server (SQLite: a scratch database is a temporary file);
+  // otherwise fails as the statement does (no CREATEDB privilege: kMigrationFailed).
+  virtual Result<std::string> CreateScratchDatabase(const std::string& name) {
+    return Status::Usage("cannot create database " + name + " through a " + dialect() +
+                         " connection");
+  }
+  virtual Status DropScratchDatabase(const std::string& name) {
+    return Status::Usage("cannot drop database " + name + " through a " + dialect() +
+                         " connection");
+  }
 
   // Aborts the statement running on another thread, if any. Thread-safe.
   virtual void Interrupt() = 0;

@@ -19,7 +19,8 @@ std::string SqliteLogTableDdl(std::string_view quoted_log_table) {
          " duration_ms INTEGER NOT NULL DEFAULT 0,"
          " applied_by VARCHAR(255) NOT NULL DEFAULT '',"
          " strata_version VARCHAR(32) NOT NULL DEFAULT '',"
-         " error TEXT);";
+         " error TEXT,"
+         " schema_hash VARCHAR(64));";
 }
 
 std::string PostgresLogTableDdl(std::string_view quoted_log_table) {
@@ -27,7 +28,16 @@ std::string PostgresLogTableDdl(std::string_view quoted_log_table) {
          " (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
          "revision VARCHAR(32) NOT NULL, direction TEXT NOT NULL, status TEXT NOT NULL, "
          "checksum TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL, duration_ms BIGINT NOT NULL, "
-         "applied_by TEXT NOT NULL, strata_version TEXT NOT NULL, error TEXT);";
+         "applied_by TEXT NOT NULL, strata_version TEXT NOT NULL, error TEXT, schema_hash TEXT);";
+}
+
+std::string SqliteAddSchemaHashDdl(std::string_view quoted_log_table) {
+  return "ALTER TABLE " + std::string(quoted_log_table) + " ADD COLUMN schema_hash VARCHAR(64)";
+}
+
+std::string PostgresAddSchemaHashDdl(std::string_view quoted_log_table) {
+  return "ALTER TABLE " + std::string(quoted_log_table) +
+         " ADD COLUMN IF NOT EXISTS schema_hash TEXT";
 }
 
 int64_t MigrationLockKey(std::string_view schema, std::string_view table) {

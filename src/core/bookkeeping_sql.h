@@ -23,6 +23,10 @@ std::string VersionTableDdl(std::string_view quoted_table, std::string_view quot
 std::string SqliteLogTableDdl(std::string_view quoted_log_table);
 std::string PostgresLogTableDdl(std::string_view quoted_log_table);
 
+// Adds strata_log.schema_hash (nullable) to a strata_log made before the column existed; no ';'.
+std::string SqliteAddSchemaHashDdl(std::string_view quoted_log_table);
+std::string PostgresAddSchemaHashDdl(std::string_view quoted_log_table);
+
 // The PostgreSQL advisory-lock key for a version table: 64-bit FNV-1a of
 // "strata:<schema>.<table>" (unquoted names; <schema> is version_schema or, when unset, the
 // session's current_schema()).

@@ -140,7 +140,7 @@ Status PostgresDriver::LookForTables() {
   return Status::Ok();
 }
 
-Status PostgresDriver::EnsureTables() {
+Status PostgresDriver::CreateMissingTables() {
   const std::string& schema = options_.version_schema;
   for (int attempt = 0;; ++attempt) {
     // Look first, create only what is missing: CREATE ... IF NOT EXISTS checks the CREATE
@@ -271,15 +271,19 @@ int PostgresDriver::AddPrepares(Pipeline& pipeline) {
                                "version_num = $1 RETURNING 1) {}",
                                version_table_, missing),
                    kPrepare);
-  pipeline.Prepare(
-      kInsertLog,
-      fmt::format("INSERT INTO {} (revision, direction, status, checksum, started_at, "
-                  "duration_ms, applied_by, strata_version, error) VALUES ($1, $2, $3, $4, "
-                  "coalesce($5::timestamptz, now()), coalesce($6::bigint, (extract(epoch FROM "
-                  "clock_timestamp() - now()) * 1000)::bigint), $7, $8, $9)",
-                  log_table_),
-      kPrepare);
+  pipeline.Prepare(kInsertLog, LogInsertSql(log_table_, ""), kPrepare);
   return first;
+}
+
+std::string PostgresDriver::LogInsertSql(const std::string& table,
+                                         const std::string& schema_hash_sql) {
+  return fmt::format(
+      "INSERT INTO {} (revision, direction, status, checksum, started_at, duration_ms, "
+      "applied_by, strata_version, error{}) VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, "
+      "now()), coalesce($6::bigint, (extract(epoch FROM clock_timestamp() - now()) * "
+      "1000)::bigint), $7, $8, $9{})",
+      table, schema_hash_sql.empty() ? "" : ", schema_hash",
+      schema_hash_sql.empty() ? "" : ", (" + schema_hash_sql + ")");
 }
 
 void PostgresDriver::NotePrepared(const Pipeline& pipeline, int first_prepare_item) {
@@ -296,9 +300,9 @@ void PostgresDriver::AddStepDone(Pipeline& pipeline, const StepRun& run,
                                  std::optional<int64_t> duration_ms) {
   const Step& step = *run.step;
   AddVersionChanges(pipeline, step.version_changes);
-  AddLogRow(pipeline,
-            {step.revision->id, DirectionText(step.direction), "done", run.checksum,
-             std::move(started_at), duration_ms, run.applied_by, run.strata_version, std::nullopt});
+  AddDoneLogRow(pipeline, {step.revision->id, DirectionText(step.direction), "done", run.checksum,
+                           std::move(started_at), duration_ms, run.applied_by, run.strata_version,
+                           std::nullopt});
   pipeline.Query("COMMIT", {}, kCommit);
 }
 
@@ -328,13 +332,21 @@ void PostgresDriver::AddVersionChanges(Pipeline& pipeline,
   }
 }
 
+Params PostgresDriver::LogRowParams(const LogRow& row) {
+  return {
+      row.revision,
+      row.direction,
+      row.status,
+      row.checksum,
+      row.started_at,
+      row.duration_ms ? std::optional<std::string>(std::to_string(*row.duration_ms)) : std::nullopt,
+      row.applied_by,
+      row.strata_version,
+      row.error};
+}
+
 void PostgresDriver::AddLogRow(Pipeline& pipeline, const LogRow& row) {
-  pipeline.Prepared(kInsertLog,
-                    {row.revision, row.direction, row.status, row.checksum, row.started_at,
-                     row.duration_ms ? std::optional<std::string>(std::to_string(*row.duration_ms))
-                                     : std::nullopt,
-                     row.applied_by, row.strata_version, row.error},
-                    kLogRow);
+  pipeline.Prepared(kInsertLog, LogRowParams(row), kLogRow);
 }
 
 Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* step,
@@ -754,13 +766,14 @@ Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const St
   AddVersionChanges(pipeline, changes);
   for (const VersionChange& c : changes) {
     const std::string& revision = c.kind == VersionChange::Kind::kDelete ? c.from : c.to;
-    AddLogRow(pipeline, {revision, "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
-                         log_info.applied_by, log_info.strata_version, std::nullopt});
+    AddDoneLogRow(pipeline,
+                  {revision, "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
+                   log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.
-    AddLogRow(pipeline, {"", "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
-                         log_info.applied_by, log_info.strata_version, std::nullopt});
+    AddDoneLogRow(pipeline, {"", "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
+                             log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   pipeline.Query("COMMIT", {}, kCommit);
   return RunWrite(pipeline, first_prepare, nullptr, nullptr);

@@ -16,6 +16,9 @@
 //   (preflight.h).
 // - The version table and strata_log live in version_schema when set (created if missing),
 //   else wherever search_path puts them; every identifier is quoted.
+// - Schema snapshots (postgres_snapshot.cc, catalog_snapshot.h) are one catalog statement; the
+//   strata_log row of each step and stamp carries the snapshot hash, computed by the server in
+//   the same statement that inserts the row, so recording it costs no extra round trip.
 //
 // Not thread-safe, except Interrupt() (PQcancel plus a flag that stops a lock wait).
 #ifndef STRATA_DRIVER_POSTGRES_POSTGRES_DRIVER_H_
@@ -55,6 +58,12 @@ class PostgresDriver final : public Driver {
   Result<std::vector<LogEntry>> UnresolvedFailures() override;
   Result<std::optional<int64_t>> DatabaseSize() override;
   void Interrupt() override;
+  // postgres_snapshot.cc
+  Result<SchemaSnapshot> Snapshot() override;
+  Result<std::string> SchemaHash() override;
+  Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
+  Result<std::string> CreateScratchDatabase(const std::string& name) override;
+  Status DropScratchDatabase(const std::string& name) override;
 
  private:
   PostgresDriver(std::unique_ptr<Session> session, DriverOptions options);
@@ -96,6 +105,13 @@ class PostgresDriver final : public Driver {
   int AddPrepares(Pipeline& pipeline);
   void AddVersionChanges(Pipeline& pipeline, const std::vector<VersionChange>& changes);
   void AddLogRow(Pipeline& pipeline, const LogRow& row);
+  static Params LogRowParams(const LogRow& row);  // $1-$9 of LogInsertSql
+  // INSERT of a strata_log row into `table`; with `schema_hash_sql` (a scalar query) not empty,
+  // its value goes into schema_hash.
+  static std::string LogInsertSql(const std::string& table, const std::string& schema_hash_sql);
+  // The row of a step or stamp, which records the schema hash after it when strata_log has the
+  // column (postgres_snapshot.cc); else as AddLogRow.
+  void AddDoneLogRow(Pipeline& pipeline, const LogRow& row);
   // Queues what ends a step's transaction: its version-table changes, its 'done' row in
   // strata_log (started_at and duration measured by the server when not given) and COMMIT.
   void AddStepDone(Pipeline& pipeline, const StepRun& run, std::optional<std::string> started_at,
@@ -136,6 +152,24 @@ class PostgresDriver final : public Driver {
   // Reading a missing table and catching the error would do, but leaves an ERROR line in the
   // server's log on every run against a fresh database, which log monitoring reports.
   Status LookForTables();
+  // EnsureTables' first half: creates the version schema and tables that are missing.
+  Status CreateMissingTables();
+  // EnsureTables' second half (postgres_snapshot.cc): adds strata_log.schema_hash when missing
+  // and prepares the statement that inserts a row with the hash. Where either cannot be done,
+  // says why through on_wait and leaves record_hash_ false: migrations go on without hashes.
+  Status PrepareSchemaHash();
+  // Runs `sqls` through `pipeline` in one round trip, in one read-only REPEATABLE READ
+  // transaction set up for the catalog snapshot statements (catalog_snapshot.h); (*items)[i] is
+  // the pipeline item whose result is sqls[i]'s.
+  Status ReadCatalog(Pipeline& pipeline, const std::vector<const std::string*>& sqls,
+                     std::vector<int>* items);
+  // The parameters of SnapshotSettingsSql: strata's tables named so that they are found
+  // whatever search_path a revision set (resolved by PrepareSchemaHash).
+  Params SnapshotSettings() const;
+  bool record_hash_ = false;            // steps record schema_hash (PrepareSchemaHash succeeded)
+  bool hash_checked_ = false;           // PrepareSchemaHash found strata_log on this connection
+  std::string resolved_version_table_;  // schema-qualified, quoted; empty until resolved
+  std::string resolved_log_table_;
   bool version_table_exists_ = false;
   bool log_table_exists_ = false;
   bool prepared_ = false;

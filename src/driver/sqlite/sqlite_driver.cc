@@ -97,6 +97,8 @@ class SqliteDriver final : public Driver {
   Result<std::vector<LogEntry>> ReadLog(int limit) override;
   Result<std::vector<LogEntry>> UnresolvedFailures() override;
   Result<std::optional<int64_t>> DatabaseSize() override;
+  Result<SchemaSnapshot> Snapshot() override;
+  Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
 
   void Interrupt() override {
     interrupt_requested_.store(true);
@@ -115,6 +117,9 @@ class SqliteDriver final : public Driver {
     kInsertLog,
     kSelectLog,
     kSelectFailures,
+    kSelectSchema,
+    kInsertLogWithHash,
+    kSelectRecorded,
     kSlotCount,
   };
   Result<Statement*> Cached(Slot slot);
@@ -126,6 +131,12 @@ class SqliteDriver final : public Driver {
   Result<std::vector<std::string>> SelectVersions();
   Status ApplyVersionChanges(const std::vector<VersionChange>& changes);
   Status InsertLog(const LogEntry& entry);
+  // The row of a step that changed (or, for a stamp, declared) the schema: with the schema hash
+  // after it, read inside the caller's transaction, when strata_log has the column.
+  Status InsertDoneLog(const LogEntry& entry);
+  Status WriteLogRow(Statement& stmt, const LogEntry& entry, const std::string* schema_hash);
+  // Whether strata_log has schema_hash; adds it when `add` and it is missing (sets hash_column_).
+  Result<bool> HashColumn(bool add);
   Result<std::vector<LogEntry>> SelectLog(Slot slot, int limit);
 
   // Runs `section` statement by statement on the current connection state (inside a
@@ -145,6 +156,7 @@ class SqliteDriver final : public Driver {
   Statement cache_[kSlotCount];
   std::atomic<bool> interrupt_requested_{false};
   Clock::time_point busy_since_{};
+  bool hash_column_ = false;  // strata_log.schema_hash exists (known after EnsureTables)
 };
 
 int SqliteDriver::BusyHandler(void* self_ptr, int count) {
@@ -278,6 +290,29 @@ Result<Statement*> SqliteDriver::Cached(Slot slot) {
             " AS r WHERE r.id > f.id AND ((r.status = 'done' AND r.revision = f.revision AND "
             "r.direction <> 'accept') OR r.direction = 'stamp')) ORDER BY f.id LIMIT ?1";
       break;
+    case kSelectSchema:
+      // Everything SQLite knows of a schema is the text of these CREATE statements: columns,
+      // constraints and foreign keys live in a table's. Automatic indexes (sql NULL) follow from
+      // their table's text; sqlite_sequence and sqlite_stat* are SQLite's own.
+      sql =
+          "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN "
+          "('table', 'index', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+      break;
+    case kInsertLogWithHash:
+      sql = std::string("INSERT INTO ") + kLogTable +
+            " (revision, direction, status, checksum, started_at, duration_ms, applied_by, "
+            "strata_version, error, schema_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+      break;
+    case kSelectRecorded:
+      // The newest step that left the schema as it should be now: later rows are accepts (which
+      // change nothing) and failures (which are drift until resolved).
+      sql = std::string(
+                "SELECT id, revision, direction, started_at, coalesce(schema_hash, '') "
+                "FROM ") +
+            kLogTable +
+            " WHERE status = 'done' AND direction IN ('upgrade', 'downgrade', 'stamp') ORDER BY "
+            "id DESC LIMIT 1";
+      break;
     case kSlotCount:
       break;
   }
@@ -313,11 +348,14 @@ Status SqliteDriver::EnsureTables() {
   if (!versions.ok()) return versions.status();
   Result<bool> log = TableExists(kLogTable);
   if (!log.ok()) return log.status();
-  if (*versions && *log) return Status::Ok();
-  Transaction tx(connection_);
-  STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
-  STRATA_RETURN_IF_ERROR(CreateTables());
-  return Explain(tx.Commit());
+  if (!*versions || !*log) {
+    Transaction tx(connection_);
+    STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
+    STRATA_RETURN_IF_ERROR(CreateTables());
+    STRATA_RETURN_IF_ERROR(Explain(tx.Commit()));
+  }
+  Result<bool> column = HashColumn(/*add=*/true);
+  return column.ok() ? Status::Ok() : column.status();
 }
 
 Result<std::vector<std::string>> SqliteDriver::SelectVersions() {
@@ -364,8 +402,12 @@ Status SqliteDriver::ApplyVersionChanges(const std::vector<VersionChange>& chang
 Status SqliteDriver::InsertLog(const LogEntry& e) {
   Result<Statement*> stmt = Cached(kInsertLog);
   if (!stmt.ok()) return stmt.status();
-  Statement& s = **stmt;
+  return WriteLogRow(**stmt, e, nullptr);
+}
+
+Status SqliteDriver::WriteLogRow(Statement& s, const LogEntry& e, const std::string* schema_hash) {
   ScopedReset reset(s);
+  if (schema_hash != nullptr) s.Bind(10, *schema_hash);
   s.Bind(1, e.revision);
   s.Bind(2, e.direction);
   s.Bind(3, e.status);
@@ -535,7 +577,7 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
     }
     STRATA_RETURN_IF_ERROR(ApplyVersionChanges(step.version_changes));
     log.duration_ms = elapsed_ms();
-    STRATA_RETURN_IF_ERROR(InsertLog(log));
+    STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
     STRATA_RETURN_IF_ERROR(Explain(tx.Commit()));
     return StepOutcome::kApplied;
   }
@@ -583,7 +625,7 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
   if (*is_stale) return StepOutcome::kStale;
   STRATA_RETURN_IF_ERROR(ApplyVersionChanges(step.version_changes));
   log.duration_ms = elapsed_ms();
-  STRATA_RETURN_IF_ERROR(InsertLog(log));
+  STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
   STRATA_RETURN_IF_ERROR(Explain(tx.Commit()));
   return StepOutcome::kApplied;
 }
@@ -602,12 +644,12 @@ Status SqliteDriver::Stamp(const std::vector<VersionChange>& changes, const Step
   log.strata_version = log_info.strata_version;
   for (const VersionChange& change : changes) {
     log.revision = change.kind == VersionChange::Kind::kDelete ? change.from : change.to;
-    STRATA_RETURN_IF_ERROR(InsertLog(log));
+    STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
   }
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.
     log.revision.clear();
-    STRATA_RETURN_IF_ERROR(InsertLog(log));
+    STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
   }
   return Explain(tx.Commit());
 }
@@ -641,6 +683,84 @@ Result<std::optional<int64_t>> SqliteDriver::DatabaseSize() {
     values[i] = stmt->ColumnInt64(0);
   }
   return std::optional<int64_t>(values[0] * values[1]);
+}
+
+// ---- Schema snapshots (snapshot.h) ---------------------------------------------------------
+
+Status SqliteDriver::InsertDoneLog(const LogEntry& e) {
+  if (!hash_column_) return InsertLog(e);
+  Result<SchemaSnapshot> snapshot = Snapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  Result<Statement*> stmt = Cached(kInsertLogWithHash);
+  if (!stmt.ok()) return stmt.status();
+  return WriteLogRow(**stmt, e, &snapshot->hash);
+}
+
+Result<bool> SqliteDriver::HashColumn(bool add) {
+  if (hash_column_) return true;
+  Result<bool> log = TableExists(kLogTable);
+  if (!log.ok() || !*log) return log;
+  Result<Statement> stmt = connection_.Prepare(
+      "SELECT 1 FROM pragma_table_info('strata_log') WHERE name = 'schema_hash'",
+      "looking for strata_log.schema_hash");
+  if (!stmt.ok()) return Explain(stmt.status());
+  Result<bool> found = stmt->Step("looking for strata_log.schema_hash");
+  if (!found.ok()) return Explain(found.status());
+  if (!*found && add) {
+    // strata_log from a strata that did not record schema hashes: the column is added in place,
+    // nullable, so the rows already there (and Alembic, which never reads it) are unaffected.
+    stmt->Reset();
+    Transaction tx(connection_);
+    STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
+    Result<bool> again = HashColumn(false);  // another process may have added it meanwhile
+    if (!again.ok()) return again.status();
+    if (!*again) {
+      STRATA_RETURN_IF_ERROR(Explain(connection_.Exec(
+          SqliteAddSchemaHashDdl(QuoteIdentifier(kLogTable)), "adding strata_log.schema_hash")));
+    }
+    STRATA_RETURN_IF_ERROR(Explain(tx.Commit()));
+    found = true;
+  }
+  hash_column_ = *found;
+  return *found;
+}
+
+Result<SchemaSnapshot> SqliteDriver::Snapshot() {
+  Result<Statement*> stmt = Cached(kSelectSchema);
+  if (!stmt.ok()) return stmt.status();
+  Statement& s = **stmt;
+  ScopedReset reset(s);
+  // SQLite compares names case-insensitively (ASCII), so strata's tables are left out that way.
+  auto ours = [this](const std::string& name) {
+    return sqlite3_stricmp(name.c_str(), options_.version_table.c_str()) == 0 ||
+           sqlite3_stricmp(name.c_str(), kLogTable) == 0;
+  };
+  std::vector<SchemaObject> objects;
+  for (;;) {
+    Result<bool> row = s.Step("reading the schema (sqlite_master)");
+    if (!row.ok()) return Explain(row.status());
+    if (!*row) break;
+    std::string name = s.ColumnText(1);
+    if (ours(name) || ours(s.ColumnText(2))) continue;
+    objects.push_back(
+        {s.ColumnText(0), SnapshotIdentifier(name), NormaliseSqlText(s.ColumnText(3))});
+  }
+  return MakeSnapshot("sqlite", std::move(objects));
+}
+
+Result<std::optional<RecordedSchema>> SqliteDriver::LastRecordedSchema() {
+  Result<bool> column = HashColumn(/*add=*/false);
+  if (!column.ok()) return column.status();
+  if (!*column) return std::optional<RecordedSchema>();
+  Result<Statement*> stmt = Cached(kSelectRecorded);
+  if (!stmt.ok()) return stmt.status();
+  Statement& s = **stmt;
+  ScopedReset reset(s);
+  Result<bool> row = s.Step("reading strata_log");
+  if (!row.ok()) return Explain(row.status());
+  if (!*row) return std::optional<RecordedSchema>();
+  return std::optional<RecordedSchema>(RecordedSchema{
+      s.ColumnInt64(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3), s.ColumnText(4)});
 }
 
 }  // namespace
