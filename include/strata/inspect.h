@@ -1,5 +1,6 @@
 // Reading a database's migration state without changing it: which applied revisions' files
-// changed since they ran (checksums in strata_log), and everything `strata status` shows.
+// changed since they ran (checksums in strata_log), whether the schema changed since strata last
+// recorded it (schema hashes in strata_log), and everything `strata status` shows.
 //
 // Read-only: takes no lock and creates no table, so it is safe on a production database while
 // a migration runs (it then sees the state before or after each step). Not thread-safe (it
@@ -39,6 +40,27 @@ Result<std::vector<ChangedRevision>> ChangedRevisions(Driver& driver, const Revi
 // its file and the way out.
 Status ChangedRevisionsError(const std::vector<ChangedRevision>& changed);
 
+// Whether the schema is still what the newest step (or stamp) recorded in strata_log: drift is
+// any change made outside strata since then (by hand, by another tool, by a failed
+// non-transactional step). `strata diff` names the objects.
+struct SchemaDrift {
+  enum class State {
+    kUnknown,    // no step recorded a schema hash (no strata_log rows, or an older strata's)
+    kUnchanged,  // the schema hash now equals the recorded one
+    kDrifted,    // it differs
+  };
+  State state = State::kUnknown;
+  std::string hash;                       // the schema's hash now
+  std::optional<RecordedSchema> recorded; // the newest step or stamp; its hash may be empty
+};
+
+// "unknown" | "unchanged" | "drifted", as `status --format json` prints it.
+const char* SchemaDriftStateName(SchemaDrift::State state);
+
+// Compares the schema now (Driver::SchemaHash) with the hash the newest step or stamp recorded
+// (Driver::LastRecordedSchema). Read-only. Fails as those do.
+Result<SchemaDrift> CheckSchemaDrift(Driver& driver);
+
 struct DatabaseStatus {
   std::vector<std::string> current;        // the version table's rows, sorted
   std::vector<std::string> unknown_heads;  // rows no file defines (then `pending` is empty)
@@ -48,6 +70,7 @@ struct DatabaseStatus {
   std::optional<int64_t> database_size;    // bytes
   std::vector<ChangedRevision> changed;
   std::vector<LogEntry> unresolved_failures;
+  SchemaDrift drift;
 };
 
 // Everything `strata status` reports; `runs` caps recent_runs. A version table naming unknown

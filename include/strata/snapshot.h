@@ -70,8 +70,9 @@ struct ObjectDifference {
 std::vector<ObjectDifference> DiffSnapshots(const SchemaSnapshot& first,
                                             const SchemaSnapshot& second);
 
-// One line naming the object and what differs, with each side called by its label:
-//   "column public.users.email: only in <second>: ALTER TABLE public.users ADD COLUMN ..."
+// One line naming the object and what differs, each side called by its label ("in the
+// database", "after the downgrade"):
+//   "column public.users.email: only <second>: ALTER TABLE public.users ADD COLUMN ..."
 //   "index public.users_email: <first>: CREATE INDEX ...; <second>: CREATE UNIQUE INDEX ..."
 // Definitions are put on one line and cut to `max_definition` bytes with "...".
 std::string DescribeDifference(const ObjectDifference& difference, std::string_view first_label,

@@ -91,7 +91,30 @@ Status RunCheck(const Context& ctx);
 struct StatusOptions {
   int runs = 10;  // how many recent strata_log rows to show
 };
+// Also reports schema drift (inspect.h's SchemaDrift); exits 0 whatever it finds.
 Status RunStatus(const Context& ctx, const StatusOptions& o);
+
+struct SchemaOptions {
+  std::string format;  // "sql" | "json"; empty = from --format (text = sql)
+};
+// Prints the database's schema snapshot (snapshot.h).
+Status RunSchema(const Context& ctx, const SchemaOptions& o);
+
+struct VerifyOptions {
+  std::string scratch_url;  // empty: derived from the URL (verify.h's ScratchOptions)
+  std::string range;        // -r START:END; empty = every revision
+  bool keep = false;        // keep the scratch databases
+};
+// Exit 6 when a downgrade does not restore the schema (verify.h), 1 when an upgrade fails on the
+// scratch database.
+Status RunVerify(const Context& ctx, const VerifyOptions& o);
+
+struct DiffOptions {
+  std::string scratch_url;
+  bool keep = false;
+};
+// Exit 6 when the database differs from what its migrations produce.
+Status RunDiff(const Context& ctx, const DiffOptions& o);
 
 }  // namespace strata::cli
 

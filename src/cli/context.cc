@@ -34,6 +34,10 @@ Result<RevisionGraph> Context::LoadGraph() const { return LoadScriptDirectory(se
 Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
   Result<DatabaseUrl> url = ParseDatabaseUrl(settings_.url);
   if (!url.ok()) return url.status();
+  return OpenDriver(*url, driver_options());
+}
+
+DriverOptions Context::driver_options() const {
   DriverOptions options;
   options.version_table = settings_.version_table;
   options.version_schema = settings_.version_schema;
@@ -46,7 +50,7 @@ Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
   options.on_wait = [quiet](const std::string& line) {
     if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
   };
-  return OpenDriver(*url, options);
+  return options;
 }
 
 void Context::Progress(const std::string& line) const {

@@ -44,6 +44,8 @@ class Context {
 
   // Opens the database. `on_wait` lines go to stderr unless quiet.
   Result<std::unique_ptr<Driver>> OpenDatabase() const;
+  // The driver options OpenDatabase uses (settings, and on_wait printing to stderr).
+  DriverOptions driver_options() const;
 
   // Progress for people: stdout in text mode, stderr in JSON mode (stdout holds only the JSON
   // document), nothing with -q.

@@ -93,6 +93,23 @@ nlohmann::json ChangedRevisionJson(const ChangedRevision& changed) {
           {"file_checksum", changed.file_checksum}};
 }
 
+nlohmann::json DifferenceJson(const ObjectDifference& d, const char* first_key,
+                              const char* second_key) {
+  auto side = [](const std::optional<std::string>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  return {{"kind", d.kind}, {"name", d.name}, {first_key, side(d.first)}, {second_key, side(d.second)}};
+}
+
+std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
+                            std::string_view first_label, std::string_view second_label) {
+  std::string out;
+  for (const ObjectDifference& d : differences) {
+    out += "  " + DescribeDifference(d, first_label, second_label) + "\n";
+  }
+  return out;
+}
+
 nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
                             const CurrentSet& current) {
   std::vector<std::string> children = ChildIds(graph, rev);
@@ -126,7 +143,9 @@ bool JsonPrinted() { return g_json_printed; }
 
 void PrintJson(const nlohmann::json& doc) {
   g_json_printed = true;
-  std::string s = doc.dump(2);
+  // Replaced rather than thrown on: schema definitions read from a database may hold bytes that
+  // are not UTF-8 (SQLite stores whatever text it was given).
+  std::string s = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   s += '\n';
   std::fwrite(s.data(), 1, s.size(), stdout);
 }

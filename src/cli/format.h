@@ -10,6 +10,7 @@
 #include "strata/graph.h"
 #include "strata/inspect.h"
 #include "strata/revision.h"
+#include "strata/snapshot.h"
 #include "strata/status.h"
 
 namespace strata::cli {
@@ -32,6 +33,14 @@ nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, boo
 // An applied revision whose file changed (status) or was accepted as changed (upgrade
 // --allow-changed): revision, path, applied_at, applied_checksum, file_checksum.
 nlohmann::json ChangedRevisionJson(const ChangedRevision& changed);
+
+// A schema difference: {"kind", "name", "<first_key>": definition or null, "<second_key>": ...}.
+nlohmann::json DifferenceJson(const ObjectDifference& d, const char* first_key,
+                              const char* second_key);
+
+// Differences as text, one DescribeDifference line each, indented by two spaces.
+std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
+                            std::string_view first_label, std::string_view second_label);
 
 // Prints a JSON document and a newline on stdout.
 void PrintJson(const nlohmann::json& doc);

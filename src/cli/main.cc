@@ -168,6 +168,31 @@ int Main(int argc, char** argv) {
   c_status->add_option("-n,--runs", status.runs, "recent runs to show (default 10)");
   c_status->callback([&] { run = [&](const Context& ctx) { return RunStatus(ctx, status); }; });
 
+  SchemaOptions schema;
+  auto* c_schema = app.add_subcommand("schema", "print the database's normalised schema");
+  c_schema->add_option("--format", schema.format, "sql or json (default: sql, or the global --format)")
+      ->check(CLI::IsMember({"sql", "json", "text"}));
+  c_schema->callback([&] { run = [&](const Context& ctx) { return RunSchema(ctx, schema); }; });
+
+  VerifyOptions verify;
+  auto* c_verify = app.add_subcommand(
+      "verify", "upgrade, downgrade and upgrade every revision on a scratch database, comparing "
+                "schemas (exit 6 when a downgrade does not restore it)");
+  c_verify->add_option("--scratch-url", verify.scratch_url,
+                       "PostgreSQL server to make scratch databases on (default: the URL's own "
+                       "server; a temporary file for SQLite)");
+  c_verify->add_option("-r,--rev-range", verify.range, "START:END, the revisions to check");
+  c_verify->add_flag("--keep", verify.keep, "keep the scratch databases and print their URLs");
+  c_verify->callback([&] { run = [&](const Context& ctx) { return RunVerify(ctx, verify); }; });
+
+  DiffOptions diff;
+  auto* c_diff = app.add_subcommand(
+      "diff", "the objects in which the database differs from what its migrations produce");
+  c_diff->add_option("--scratch-url", diff.scratch_url,
+                     "PostgreSQL server to replay the migrations on (default: the URL's own)");
+  c_diff->add_flag("--keep", diff.keep, "keep the scratch database and print its URL");
+  c_diff->callback([&] { run = [&](const Context& ctx) { return RunDiff(ctx, diff); }; });
+
   std::vector<std::string> args = ProtectNegativeTargets(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {
@@ -183,6 +208,7 @@ int Main(int argc, char** argv) {
   if (!config.empty()) g.overrides.config = config;
   if (!statement_lock_timeout.empty()) g.overrides.statement_lock_timeout = statement_lock_timeout;
   if (retries >= 0) g.overrides.retries = retries;
+  if (schema.format == "json") g.format = "json";  // `schema --format json`: errors as JSON too
   bool json = g.format == "json";
 
   Result<Context> ctx = Context::Create(g);

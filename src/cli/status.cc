@@ -45,6 +45,43 @@ std::string IdsOrNone(const std::vector<std::string>& ids, const RevisionGraph& 
   return out;
 }
 
+nlohmann::json DriftJson(const SchemaDrift& drift) {
+  nlohmann::json recorded = nullptr;
+  if (drift.recorded) {
+    recorded = {{"revision", drift.recorded->revision},
+                {"direction", drift.recorded->direction},
+                {"started_at", drift.recorded->started_at},
+                {"hash", drift.recorded->hash.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(drift.recorded->hash)}};
+  }
+  return {{"state", SchemaDriftStateName(drift.state)}, {"hash", drift.hash}, {"recorded", recorded}};
+}
+
+std::string DriftText(const SchemaDrift& drift) {
+  std::string step;
+  if (drift.recorded) {
+    step = fmt::format("{} {} at {}", drift.recorded->direction,
+                       drift.recorded->revision.empty() ? "-" : drift.recorded->revision,
+                       drift.recorded->started_at);
+  }
+  switch (drift.state) {
+    case SchemaDrift::State::kUnchanged:
+      return fmt::format("Schema:   unchanged since {} (sha256 {})\n", step,
+                         drift.hash.substr(0, 12));
+    case SchemaDrift::State::kDrifted:
+      return fmt::format(
+          "Schema:   DRIFTED: changed outside strata since {} (sha256 {} then, {} now);\n"
+          "          `strata diff` names the objects\n",
+          step, drift.recorded->hash.substr(0, 12), drift.hash.substr(0, 12));
+    case SchemaDrift::State::kUnknown:
+      break;
+  }
+  return fmt::format(
+      "Schema:   drift not tracked yet: {} recorded no schema hash; strata records one with "
+      "each step from now on (sha256 now {})\n",
+      drift.recorded ? "the last step (" + step + ")" : "no step", drift.hash.substr(0, 12));
+}
+
 }  // namespace
 
 Status RunStatus(const Context& ctx, const StatusOptions& o) {
@@ -77,7 +114,8 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
                {"database_size_bytes",
                 s->database_size ? nlohmann::json(*s->database_size) : nlohmann::json(nullptr)},
                {"changed", changed},
-               {"unresolved_failures", failures}});
+               {"unresolved_failures", failures},
+               {"schema", DriftJson(s->drift)}});
     return Status::Ok();
   }
 
@@ -111,6 +149,7 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
                       c.applied_checksum.substr(0, 12), c.file_checksum.substr(0, 12));
     }
   }
+  out += DriftText(s->drift);
   if (s->unresolved_failures.empty()) {
     out += "Failures: none unresolved\n";
   } else {

@@ -66,6 +66,33 @@ Status ChangedRevisionsError(const std::vector<ChangedRevision>& changed) {
       "compare against that; `strata status` lists the changed files");
 }
 
+const char* SchemaDriftStateName(SchemaDrift::State state) {
+  switch (state) {
+    case SchemaDrift::State::kUnchanged:
+      return "unchanged";
+    case SchemaDrift::State::kDrifted:
+      return "drifted";
+    case SchemaDrift::State::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+Result<SchemaDrift> CheckSchemaDrift(Driver& driver) {
+  SchemaDrift drift;
+  Result<std::optional<RecordedSchema>> recorded = driver.LastRecordedSchema();
+  if (!recorded.ok()) return recorded.status();
+  drift.recorded = std::move(recorded).value();
+  Result<std::string> hash = driver.SchemaHash();
+  if (!hash.ok()) return hash.status();
+  drift.hash = std::move(hash).value();
+  if (drift.recorded && !drift.recorded->hash.empty()) {
+    drift.state = drift.recorded->hash == drift.hash ? SchemaDrift::State::kUnchanged
+                                                     : SchemaDrift::State::kDrifted;
+  }
+  return drift;
+}
+
 Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& graph, int runs) {
   DatabaseStatus s;
   Result<std::vector<std::string>> versions = driver.ReadVersions();
@@ -93,6 +120,9 @@ Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& grap
   Result<std::vector<LogEntry>> failures = driver.UnresolvedFailures();
   if (!failures.ok()) return failures.status();
   s.unresolved_failures = std::move(failures).value();
+  Result<SchemaDrift> drift = CheckSchemaDrift(driver);
+  if (!drift.ok()) return drift.status();
+  s.drift = std::move(drift).value();
   return s;
 }
 

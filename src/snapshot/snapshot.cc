@@ -109,8 +109,7 @@ std::string SnapshotJson(const SchemaSnapshot& snapshot) {
 std::string SnapshotSql(const SchemaSnapshot& snapshot) {
   std::string out = fmt::format(
       "-- strata schema snapshot: {}, {} object{}, sha256 {}\n"
-      "-- Normalised definitions as the database prints them, one object each (docs/verify.md);\n"
-      "-- columns, constraints and indexes are listed apart from their tables.\n",
+      "-- One definition per object, normalised as the database prints it (docs/verify.md).\n",
       snapshot.dialect, snapshot.objects.size(), snapshot.objects.size() == 1 ? "" : "s",
       snapshot.hash);
   for (const SchemaObject& o : snapshot.objects) {
@@ -163,11 +162,10 @@ std::string DescribeDifference(const ObjectDifference& d, std::string_view first
                                std::string_view second_label, size_t max_definition) {
   std::string what = d.kind + " " + d.name;
   if (!d.first) {
-    return fmt::format("{}: only in {}: {}", what, second_label,
-                       OneLine(*d.second, max_definition));
+    return fmt::format("{}: only {}: {}", what, second_label, OneLine(*d.second, max_definition));
   }
   if (!d.second) {
-    return fmt::format("{}: only in {}: {}", what, first_label, OneLine(*d.first, max_definition));
+    return fmt::format("{}: only {}: {}", what, first_label, OneLine(*d.first, max_definition));
   }
   return fmt::format("{}: {}: {}; {}: {}", what, first_label, OneLine(*d.first, max_definition),
                      second_label, OneLine(*d.second, max_definition));
