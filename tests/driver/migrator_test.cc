@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "driver/backend_fixture.h"
+#include "driver/revision_spec.h"
 #include "driver/test_db.h"
 #include "strata/driver.h"
 #include "strata/graph.h"
@@ -25,34 +26,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-struct RevSpec {
-  std::string id;
-  std::vector<std::string> parents;
-  std::string upgrade;
-  std::optional<std::string> downgrade;
-  std::vector<std::string> labels;
-  bool transactional = true;
-};
-
-Revision MakeRevision(const RevSpec& spec) {
-  Revision r;
-  r.id = spec.id;
-  r.parents = spec.parents;
-  r.branch_labels = spec.labels;
-  r.transactional = spec.transactional;
-  r.message = "revision " + spec.id;
-  r.path = "migrations/" + spec.id + "_test.sql";
-  r.upgrade = {spec.upgrade, 12};
-  if (spec.downgrade) r.downgrade = SqlSection{*spec.downgrade, 30};
-  return r;
-}
-
-// A revision creating table t_<id> and dropping it on downgrade.
-RevSpec TableRev(const std::string& id, std::vector<std::string> parents,
-                 std::vector<std::string> labels = {}) {
-  return {id, std::move(parents), "CREATE TABLE t_" + id + " (x int);", "DROP TABLE t_" + id + ";",
-          std::move(labels)};
-}
+using testing::MakeRevision;
+using testing::RevSpec;
+using testing::TableRev;
 
 class RecordingObserver : public MigrationObserver {
  public:
