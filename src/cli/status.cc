@@ -54,7 +54,8 @@ nlohmann::json DriftJson(const SchemaDrift& drift) {
                 {"hash", drift.recorded->hash.empty() ? nlohmann::json(nullptr)
                                                       : nlohmann::json(drift.recorded->hash)}};
   }
-  return {{"state", SchemaDriftStateName(drift.state)}, {"hash", drift.hash}, {"recorded", recorded}};
+  return {
+      {"state", SchemaDriftStateName(drift.state)}, {"hash", drift.hash}, {"recorded", recorded}};
 }
 
 std::string DriftText(const SchemaDrift& drift) {
@@ -77,9 +78,11 @@ std::string DriftText(const SchemaDrift& drift) {
       break;
   }
   return fmt::format(
-      "Schema:   drift not tracked yet: {} recorded no schema hash; strata records one with "
-      "each step from now on (sha256 now {})\n",
-      drift.recorded ? "the last step (" + step + ")" : "no step", drift.hash.substr(0, 12));
+      "Schema:   drift not tracked yet: {}; strata records one with each step from now on "
+      "(sha256 now {})\n",
+      drift.recorded ? "the last step (" + step + ") recorded no schema hash (an older strata)"
+                     : std::string("no step recorded a schema hash"),
+      drift.hash.substr(0, 12));
 }
 
 }  // namespace

@@ -22,10 +22,17 @@ constexpr const char* kScratchHint =
     "pass --scratch-url postgresql://USER@HOST/DB naming a server where USER may CREATE DATABASE "
     "(a throwaway server in CI); the databases strata makes there are dropped afterwards";
 
-// Puts what failed in the scratch database's terms, keeping the kind (the exit code).
-Status ScratchFailed(const Status& status, std::string_view what) {
+// Puts what failed in the scratch database's terms, keeping the kind (the exit code), with the
+// driver's hint and the way to another scratch server.
+Status ScratchFailed(const Status& status, std::string_view what, bool explicit_url) {
+  std::string hint = status.hint();
+  if (explicit_url) {
+    hint = "check --scratch-url" + (hint.empty() ? std::string() : ": " + hint);
+  } else {
+    hint += (hint.empty() ? "" : "; or ") + std::string(kScratchHint);
+  }
   return Status::Error(status.kind(), fmt::format("{}: {}", what, status.message()))
-      .WithHint(status.hint().empty() ? kScratchHint : status.hint());
+      .WithHint(std::move(hint));
 }
 
 }  // namespace
@@ -69,7 +76,8 @@ Result<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(const ScratchOp
     file.original = "sqlite://" + file.sqlite_path;
     scratch->display_ = file.original;
     Result<std::unique_ptr<Driver>> driver = OpenDriver(file, options.driver);
-    if (!driver.ok()) return ScratchFailed(driver.status(), "cannot open a scratch database");
+    if (!driver.ok())
+      return ScratchFailed(driver.status(), "cannot open a scratch database", explicit_url);
     scratch->driver_ = std::move(driver).value();
     return scratch;
   }
@@ -79,15 +87,18 @@ Result<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(const ScratchOp
   Result<std::unique_ptr<Driver>> admin = OpenDriver(*url, admin_options);
   if (!admin.ok()) {
     return ScratchFailed(admin.status(),
-                         fmt::format("cannot reach the scratch server {}", RedactUrl(where)));
+                         fmt::format("cannot reach the scratch server {}", RedactUrl(where)),
+                         explicit_url);
   }
   std::random_device random;
   std::string name =
       fmt::format("strata_{}_{}_{:08x}", purpose, static_cast<int>(getpid()), random());
   Result<std::string> conninfo = (*admin)->CreateScratchDatabase(name);
   if (!conninfo.ok()) {
-    return ScratchFailed(conninfo.status(), fmt::format("cannot create scratch database {} on {}",
-                                                        name, RedactUrl(where)));
+    return ScratchFailed(
+        conninfo.status(),
+        fmt::format("cannot create scratch database {} on {}", name, RedactUrl(where)),
+        explicit_url);
   }
   // From here on the destructor drops the database, whatever fails next.
   scratch->admin_ = std::move(admin).value();
@@ -97,7 +108,8 @@ Result<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(const ScratchOp
   if (!scratch_url.ok()) return scratch_url.status();
   Result<std::unique_ptr<Driver>> driver = OpenDriver(*scratch_url, options.driver);
   if (!driver.ok()) {
-    return ScratchFailed(driver.status(), "cannot connect to scratch database " + name);
+    return ScratchFailed(driver.status(), "cannot connect to scratch database " + name,
+                         explicit_url);
   }
   scratch->driver_ = std::move(driver).value();
   return scratch;
