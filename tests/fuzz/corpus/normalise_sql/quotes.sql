@@ -1,0 +1,1 @@
+CREATE TABLE "my  t" (a TEXT DEFAULT 'it''s  -- here', [b  c] INT, `d` INT) /* tail
