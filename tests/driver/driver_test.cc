@@ -3,6 +3,7 @@
 // the driver is tested without the planner.
 #include "strata/driver.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -268,6 +269,45 @@ TEST_P(DriverTest, TransactionalFailureRollsBackEverythingAndNamesFileLine) {
   Result<std::vector<LogEntry>> failures = driver_->UnresolvedFailures();
   ASSERT_TRUE(failures.ok());
   EXPECT_THAT(*failures, IsEmpty());
+}
+
+// One wording on both drivers and in both directions: what failed (direction, revision, the
+// database's error, which statement), file:line once, and the next step for that direction.
+TEST_P(DriverTest, AFailedStepReadsTheSameOnEveryDriverInBothDirections) {
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& a = steps_.Add("aaaa",
+                                 "CREATE TABLE t_a (x int);\n"
+                                 "INSERT INTO no_such_table VALUES (1);\n",
+                                 "DROP TABLE t_a;\nDROP TABLE no_such_table;\n");
+  for (bool up : {true, false}) {
+    SCOPED_TRACE(up ? "upgrade" : "downgrade");
+    const char* direction = up ? "upgrade" : "downgrade";
+    Step step = up ? steps_.Up(a, "") : steps_.Down(a, "");
+    if (!up) {
+      Step fine = steps_.Up(steps_.Add("aaaa", "CREATE TABLE t_a (x int);"), "");
+      Apply(fine);
+    }
+    Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(step));
+    ASSERT_FALSE(outcome.ok());
+    const Status& s = outcome.status();
+    EXPECT_EQ(s.kind(), ErrorKind::kMigrationFailed);
+    EXPECT_EQ(s.file(), "migrations/aaaa_test.sql");
+    EXPECT_EQ(s.line(), up ? 11 : 41);
+    EXPECT_THAT(s.message(), ::testing::StartsWith(fmt::format("{} aaaa failed: ", direction)));
+    EXPECT_THAT(s.message(), HasSubstr("no_such_table"));
+    EXPECT_THAT(s.message(),
+                ::testing::EndsWith(up ? "; statement 2: `INSERT INTO no_such_table VALUES (1)`"
+                                       : "; statement 2: `DROP TABLE no_such_table`"));
+    EXPECT_EQ(s.hint(), fmt::format("its transaction was rolled back and alembic_version is "
+                                    "unchanged; fix the {0} section of migrations/aaaa_test.sql "
+                                    "and run `strata {0}` again",
+                                    direction));
+    // file:line appears once in what the user reads.
+    const std::string where = fmt::format("migrations/aaaa_test.sql:{}", up ? 11 : 41);
+    const std::string text = s.ToString();
+    EXPECT_EQ(text.find(where), 0u) << text;
+    EXPECT_EQ(text.find(where, 1), std::string::npos) << text;
+  }
 }
 
 TEST_P(DriverTest, TransactionControlInATransactionalRevisionIsRefused) {
