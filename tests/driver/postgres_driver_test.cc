@@ -8,6 +8,7 @@
 // missing pgbouncer binary) fails instead, so CI cannot skip the PostgreSQL leg silently.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -205,6 +206,36 @@ TEST_F(PostgresDriverTest, FailedConcurrentIndexBuildNamesTheInvalidIndex) {
   EXPECT_EQ((*failures)[0].revision, "uniq1");
   EXPECT_THAT((*failures)[0].error, HasSubstr("users_email_key"));
   EXPECT_THAT((*failures)[0].error, HasSubstr("migrations/uniq1_pg.sql:12"));
+}
+
+// Every strata_log row takes the server's clock: a Transactional: false step's started_at lies
+// between two readings of the server's clock around it (a client clock in whole seconds, as
+// before, falls before the first), whether the step succeeded or failed part way.
+TEST_F(PostgresDriverTest, NonTransactionalRowsTakeTheServersClock) {
+  auto driver = Open(DriverOptions{});
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  ASSERT_TRUE(driver->AcquireLock().ok());
+  const Revision& good = Add("clk1", "CREATE TABLE clk (x int);\nINSERT INTO clk VALUES (1);", false);
+  const Revision& bad = Add("clk2", "INSERT INTO clk VALUES (2);\nINSERT INTO nope VALUES (1);", false);
+  const std::string before = One("SELECT clock_timestamp()");
+  Step up_good = Up(good);
+  ASSERT_TRUE(driver->ApplyStep(RunOf(up_good)).ok());
+  Step up_bad = Up(bad, "clk1");
+  ASSERT_FALSE(driver->ApplyStep(RunOf(up_bad)).ok());
+  const std::string after = One("SELECT clock_timestamp()");
+  for (const char* rev : {"clk1", "clk2"}) {
+    SCOPED_TRACE(rev);
+    EXPECT_EQ(One(fmt::format("SELECT started_at >= '{}'::timestamptz AND started_at <= "
+                              "'{}'::timestamptz FROM strata_log WHERE revision = '{}'",
+                              before, after, rev)),
+              "t")
+        << One(fmt::format("SELECT started_at FROM strata_log WHERE revision = '{}'", rev))
+        << " not within [" << before << ", " << after << "]";
+    EXPECT_EQ(One(fmt::format("SELECT duration_ms >= 0 FROM strata_log WHERE revision = '{}'",
+                              rev)),
+              "t");
+  }
 }
 
 // A COPY that exchanges rows with the client (FROM STDIN, TO STDOUT) has nobody to talk to in a
