@@ -208,6 +208,47 @@ TEST_F(PostgresDriverTest, FailedConcurrentIndexBuildNamesTheInvalidIndex) {
   EXPECT_THAT((*failures)[0].error, HasSubstr("migrations/uniq1_pg.sql:12"));
 }
 
+// What the server says about a revision's statements (psql shows it) reaches on_notice, each
+// line naming the revision file, the statement's line, the direction and the revision, in both
+// kinds of revision; the driver's own bookkeeping (CREATE TABLE IF NOT EXISTS skips) does not.
+TEST_F(PostgresDriverTest, NoticesAndWarningsNameTheRevisionAndLine) {
+  std::vector<std::pair<std::string, std::string>> said;
+  DriverOptions options;
+  options.on_notice = [&said](const std::string& severity, const std::string& line) {
+    said.emplace_back(severity, line);
+  };
+  auto driver = Open(options);
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  ASSERT_TRUE(driver->EnsureTables().ok());  // "already exists, skipping": not the user's
+  ASSERT_TRUE(driver->AcquireLock().ok());
+  EXPECT_THAT(said, IsEmpty());
+  const Revision& tx = Add("ntc1",
+                           "CREATE TABLE ntc (x int);\n"
+                           "DROP SCHEMA IF EXISTS nope;\n"
+                           "INSERT INTO ntc VALUES (1);\n"
+                           "DO $$ BEGIN RAISE WARNING 'careful: %', 42; END $$;\n");
+  const Revision& autocommit = Add("ntc2",
+                                   "INSERT INTO ntc VALUES (2);\n"
+                                   "\n"
+                                   "DROP TABLE IF EXISTS nosuch;\n",
+                                   false);
+  Step up_tx = Up(tx);
+  ASSERT_TRUE(driver->ApplyStep(RunOf(up_tx)).ok());
+  Step up_autocommit = Up(autocommit, "ntc1");
+  ASSERT_TRUE(driver->ApplyStep(RunOf(up_autocommit)).ok());
+  using Said = std::pair<std::string, std::string>;
+  EXPECT_THAT(said,
+              ::testing::ElementsAre(
+                  Said{"NOTICE",
+                       "migrations/ntc1_pg.sql:11: upgrade ntc1: NOTICE: schema \"nope\" does "
+                       "not exist, skipping"},
+                  Said{"WARNING", "migrations/ntc1_pg.sql:13: upgrade ntc1: WARNING: careful: 42"},
+                  Said{"NOTICE",
+                       "migrations/ntc2_pg.sql:12: upgrade ntc2: NOTICE: table \"nosuch\" does "
+                       "not exist, skipping"}));
+}
+
 // Every strata_log row takes the server's clock: a Transactional: false step's started_at lies
 // between two readings of the server's clock around it (a client clock in whole seconds, as
 // before, falls before the first), whether the step succeeded or failed part way.

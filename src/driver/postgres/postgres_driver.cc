@@ -12,6 +12,7 @@
 #include "core/bookkeeping_sql.h"
 #include "core/sql_quote.h"
 #include "driver/postgres/pg_error.h"
+#include "driver/postgres/step_notices.h"
 #include "driver/sql_text.h"
 #include "driver/utc_time.h"
 #include "strata/url.h"
@@ -513,6 +514,8 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(
     }
   }
   AddStepDone(pipeline, run, std::nullopt);
+  StepNotices notices(*session_, options_, step);
+  notices.Following(&pipeline, statements);
   Status failed = RunWrite(pipeline, first_prepare, &step, statements);
   if (failed.ok()) return StepOutcome::kApplied;
   return failed;
@@ -541,12 +544,14 @@ Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
     }
   }
   // Simple query protocol: the server reports positions within the whole section.
+  SqlStatement whole{step.section().sql, 0};
+  StepNotices notices(*session_, options_, step);
+  notices.At(&whole);
   ResultPtr r = session_->ExecScriptRaw(step.section().sql);
   ExecStatusType status = PQresultStatus(r.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
     PgError error = ReadPgError(r.get(), session_->conn());
     session_->RollbackIfOpen();
-    SqlStatement whole{step.section().sql, 0};
     return StatementError(FailureOf(error, KindOfPgError(error, session_->conn()), step, whole, 0));
   }
   Pipeline pipeline(*session_);
@@ -635,8 +640,10 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
     if (!set.ok()) return set.status();
   }
   const int count = static_cast<int>(statements.size());
+  StepNotices notices(*session_, options_, step);
   for (int i = 0; i < count; ++i) {
     const SqlStatement& statement = statements[i];
+    notices.At(&statement);
     for (int attempt = 0;; ++attempt) {
       ResultPtr r = session_->ExecRaw(statement.text);
       ExecStatusType status = PQresultStatus(r.get());
