@@ -44,6 +44,10 @@ struct DriverOptions {
   bool refuse_if_blocked = false;
   // Called with a progress line while waiting (for a lock, before a retry). May be empty.
   std::function<void(const std::string&)> on_wait;
+  // Called with each message the database sends about a revision's statements (PostgreSQL's
+  // NOTICE, WARNING, INFO, ...): `severity` as the server names it (untranslated), `line` as
+  // "<file>:<line>: <direction> <revision>: <SEVERITY>: <message>". May be empty.
+  std::function<void(const std::string& severity, const std::string& line)> on_notice;
 };
 
 // One row of strata_log.

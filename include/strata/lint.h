@@ -87,7 +87,7 @@ struct LintReport {
   std::vector<std::string> skipped_rules;  // rules that do not apply to the dialect
   int revisions = 0;                       // revisions reported on
   int statements = 0;                      // statements parsed and checked
-  int not_checked = 0;                     // statements the parser could not read (SQLite)
+  int not_checked = 0;  // statements not checked, each with a note: SQLite syntax, too large
   int silenced = 0;                        // findings silenced by allow comments or config
 
   int errors() const;

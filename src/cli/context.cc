@@ -50,6 +50,12 @@ DriverOptions Context::driver_options() const {
   options.on_wait = [quiet](const std::string& line) {
     if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
   };
+  // What the database says about a revision's statements: a WARNING always (even with -q: it
+  // may mean the revision did something other than intended), NOTICE and the rest with -v.
+  bool verbose = verbose_ > 0;
+  options.on_notice = [verbose](const std::string& severity, const std::string& line) {
+    if (severity == "WARNING" || verbose) std::fprintf(stderr, "%s\n", line.c_str());
+  };
   return options;
 }
 

@@ -42,7 +42,8 @@ class Context {
   // Loads and validates the migrations folder (kInvalidScripts with every problem).
   Result<RevisionGraph> LoadGraph() const;
 
-  // Opens the database. `on_wait` lines go to stderr unless quiet.
+  // Opens the database. `on_wait` lines go to stderr unless quiet; the database's WARNINGs about
+  // a revision's statements always, its NOTICEs with -v.
   Result<std::unique_ptr<Driver>> OpenDatabase() const;
   // The driver options OpenDatabase uses (settings, and on_wait printing to stderr).
   DriverOptions driver_options() const;

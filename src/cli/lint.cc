@@ -246,8 +246,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
                          errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s",
                          all.revisions, all.revisions == 1 ? "" : "s", all.statements);
       if (all.not_checked > 0) {
-        out += fmt::format(", {} not checked: SQLite syntax the PostgreSQL parser cannot read",
-                           all.not_checked);
+        out += fmt::format(", {} not checked: see the notes", all.not_checked);
       }
       if (all.silenced > 0) out += fmt::format(", {} silenced", all.silenced);
       out += ")\n";

@@ -7,12 +7,15 @@
 // checked.
 #include <pg_query.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/large_stack.h"
 #include "strata/lint.h"
 
 namespace strata {
@@ -147,29 +150,35 @@ struct Statement {
   size_t length = 0;    // 0 = to the end of the section
   size_t start = 0;     // first token
   size_t error_at = 0;  // offset of the parse error
+  size_t too_large = 0;  // non-blank characters, when more than the parser is given
   std::vector<std::string> allow;
 };
 
 // Splits and parses a section. Never fails: problems become statements carrying an error.
+// A deep statement needs a large stack (core/large_stack.h): LintSection runs big sections on
+// one. A statement too large to parse even so comes back marked `too_large`.
 std::vector<Statement> ParseSection(const std::string& sql) {
   std::vector<Statement> out;
-  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
-  if (parsed.error == nullptr) {
-    Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
-    pg_query_free_parse_result(parsed);
-    // Invalid UTF-8 in the SQL makes the parser's JSON unreadable: find the statement below.
-    if (doc.is_object() && doc.contains("stmts") && doc["stmts"].is_array()) {
-      for (Json& s : doc["stmts"]) {
-        Statement st;
-        st.location = s.value("stmt_location", size_t{0});
-        st.length = s.value("stmt_len", size_t{0});
-        st.tree = std::move(s["stmt"]);
-        out.push_back(std::move(st));
+  // Whole, unless some statement in it may be too large: then one statement at a time, below.
+  if (sql.size() <= kMaxParseChars || NonBlankChars(sql) <= kMaxParseChars) {
+    PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+    if (parsed.error == nullptr) {
+      Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
+      pg_query_free_parse_result(parsed);
+      // Invalid UTF-8 in the SQL makes the parser's JSON unreadable: find the statement below.
+      if (doc.is_object() && doc.contains("stmts") && doc["stmts"].is_array()) {
+        for (Json& s : doc["stmts"]) {
+          Statement st;
+          st.location = s.value("stmt_location", size_t{0});
+          st.length = s.value("stmt_len", size_t{0});
+          st.tree = std::move(s["stmt"]);
+          out.push_back(std::move(st));
+        }
+        return out;
       }
-      return out;
+    } else {
+      pg_query_free_parse_result(parsed);
     }
-  } else {
-    pg_query_free_parse_result(parsed);
   }
 
   PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
@@ -204,6 +213,15 @@ std::vector<Statement> ParseSection(const std::string& sql) {
   add_gap(sql.size());
   for (const auto& [loc, len] : pieces) {
     std::string text = sql.substr(loc, len);
+    if (size_t chars = NonBlankChars(text); chars > kMaxParseChars) {
+      Statement st;
+      st.location = loc;
+      st.length = len;
+      st.too_large = chars;
+      st.error_at = loc + SkipBlanksAndComments(text, 0, nullptr);
+      out.push_back(std::move(st));
+      continue;
+    }
     PgQueryParseResult one = pg_query_parse(text.c_str());
     if (one.error != nullptr) {
       Statement st;
@@ -284,21 +302,24 @@ bool IsVolatileFunction(const std::string& name) {
   return kVolatile.count(name) > 0;
 }
 
-// The first volatile function called anywhere in an expression, or "".
+// The first volatile function called anywhere in an expression, or "". Iterative: an expression
+// such as `1+1+…+1` nests once per term, deeper than a recursive walk's stack allows.
 std::string VolatileCall(const Json& expr) {
-  if (expr.is_object()) {
-    if (const Json* fc = Get(expr, "FuncCall")) {
-      std::vector<std::string> names = Names(Arr(*fc, "funcname"));
-      if (!names.empty() && IsVolatileFunction(names.back())) return names.back() + "()";
+  std::vector<const Json*> todo{&expr};
+  while (!todo.empty()) {
+    const Json& node = *todo.back();
+    todo.pop_back();
+    if (node.is_object()) {
+      if (const Json* fc = Get(node, "FuncCall")) {
+        std::vector<std::string> names = Names(Arr(*fc, "funcname"));
+        if (!names.empty() && IsVolatileFunction(names.back())) return names.back() + "()";
+      }
     }
-    for (const auto& [k, v] : expr.items()) {
-      std::string found = VolatileCall(v);
-      if (!found.empty()) return found;
-    }
-  } else if (expr.is_array()) {
-    for (const Json& v : expr) {
-      std::string found = VolatileCall(v);
-      if (!found.empty()) return found;
+    if (node.is_object() || node.is_array()) {
+      // Pushed in reverse: children are visited in the order a recursive walk visits them.
+      for (auto it = node.rbegin(); it != node.rend(); ++it) {
+        if (it->is_structured()) todo.push_back(&*it);
+      }
     }
   }
   return {};
@@ -733,9 +754,24 @@ struct Linter::Impl {
     for (size_t i = 0; i < sec.sql.size(); ++i) {
       if (sec.sql[i] == '\n') line_starts.push_back(i + 1);
     }
-    std::vector<Statement> stmts = ParseSection(sec.sql);
+    std::vector<Statement> stmts;
+    if (sec.sql.size() < kSmallSqlBytes) {
+      stmts = ParseSection(sec.sql);
+    } else {
+      RunWithLargeStack([&] { stmts = ParseSection(sec.sql); });
+    }
     std::vector<std::string> leading = LocateStatements(sec.sql, stmts);
     for (const Statement& st : stmts) {
+      if (st.too_large > 0) {
+        if (!reporting) continue;
+        ++report.not_checked;
+        report.notes.push_back(
+            {rev->path, LineOf(st.error_at), rev->id,
+             fmt::format("not checked: the statement has {} non-blank characters, more than the "
+                         "linter parses ({})",
+                         st.too_large, kMaxParseChars)});
+        continue;
+      }
       if (!st.error.empty()) {
         if (!reporting) continue;
         if (config.dialect == LintDialect::kSqlite) {

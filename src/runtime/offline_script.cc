@@ -105,7 +105,8 @@ class ScriptWriter {
                        o_.version_schema.empty()
                            ? " (key for schema public; a live run uses current_schema())"
                            : ""));
-      Line(fmt::format("SELECT pg_advisory_lock({});", lock_key_));
+      // In a DO block, so that psql prints no result table in the middle of its output.
+      Line(fmt::format("DO $$ BEGIN PERFORM pg_advisory_lock({}); END $$;", lock_key_));
       Line("");
       if (!o_.version_schema.empty()) {
         Line(fmt::format("CREATE SCHEMA IF NOT EXISTS {};", QuoteIdentifier(o_.version_schema)));
@@ -116,7 +117,7 @@ class ScriptWriter {
     for (const Step& step : plan.steps) StepSql(step);
     if (pg_) {
       Line("");
-      Line(fmt::format("SELECT pg_advisory_unlock({});", lock_key_));
+      Line(fmt::format("DO $$ BEGIN PERFORM pg_advisory_unlock({}); END $$;", lock_key_));
     }
     return std::move(out_);
   }

@@ -213,6 +213,28 @@ TEST_P(CliTest, UpgradeHeadRunsEverythingAndCurrentShowsHead) {
   EXPECT_EQ(log, "aaaa0001|upgrade|64\naaaa0002|upgrade|64\naaaa0003|upgrade|64\n");
 }
 
+// The database's WARNINGs about a revision's statements are printed always (even with -q), its
+// NOTICEs with -v, each naming file:line and the revision. SQLite sends neither.
+TEST_P(CliTest, DatabaseWarningsAlwaysNoticesWithVerbose) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "SQLite sends no notices";
+  Rev("aaaa0001", "",
+      "DROP TABLE IF EXISTS nosuch;\nDO $$ BEGIN RAISE WARNING 'careful'; END $$;",
+      "DROP TABLE IF EXISTS nosuch;");
+  Output quiet = Strata({"-q", "upgrade"});
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_THAT(quiet.err, HasSubstr("migrations/aaaa0001_rev.sql:"));
+  EXPECT_THAT(quiet.err, HasSubstr(": upgrade aaaa0001: WARNING: careful"));
+  EXPECT_THAT(quiet.err, Not(HasSubstr("NOTICE")));
+  Output plain = Strata({"downgrade", "base"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_THAT(plain.err, Not(HasSubstr("NOTICE")));
+  Output verbose = Strata({"-v", "upgrade"});
+  ASSERT_EQ(verbose.code, 0) << verbose.err;
+  EXPECT_THAT(verbose.err,
+              HasSubstr(": upgrade aaaa0001: NOTICE: table \"nosuch\" does not exist, skipping"));
+  EXPECT_THAT(verbose.err, HasSubstr("WARNING: careful"));
+}
+
 TEST_P(CliTest, VersionTableHasAlembicsLayout) {
   Chain(1);
   ASSERT_EQ(Strata({"upgrade"}).code, 0);

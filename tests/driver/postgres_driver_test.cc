@@ -8,6 +8,7 @@
 // missing pgbouncer binary) fails instead, so CI cannot skip the PostgreSQL leg silently.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -189,7 +190,7 @@ TEST_F(PostgresDriverTest, FailedConcurrentIndexBuildNamesTheInvalidIndex) {
   EXPECT_EQ(s.file(), "migrations/uniq1_pg.sql");
   EXPECT_EQ(s.line(), 12);
   EXPECT_THAT(s.message(), HasSubstr("SQLSTATE 23505"));
-  EXPECT_THAT(s.message(), HasSubstr("statement 2 of 3"));
+  EXPECT_THAT(s.message(), HasSubstr("statement 2: "));
   EXPECT_THAT(s.message(), HasSubstr("statement 1 took effect"));
   EXPECT_THAT(s.message(), HasSubstr("INVALID index public.users_email_key"));
   EXPECT_THAT(s.hint(), HasSubstr("DROP INDEX CONCURRENTLY public.users_email_key;"));
@@ -205,6 +206,77 @@ TEST_F(PostgresDriverTest, FailedConcurrentIndexBuildNamesTheInvalidIndex) {
   EXPECT_EQ((*failures)[0].revision, "uniq1");
   EXPECT_THAT((*failures)[0].error, HasSubstr("users_email_key"));
   EXPECT_THAT((*failures)[0].error, HasSubstr("migrations/uniq1_pg.sql:12"));
+}
+
+// What the server says about a revision's statements (psql shows it) reaches on_notice, each
+// line naming the revision file, the statement's line, the direction and the revision, in both
+// kinds of revision; the driver's own bookkeeping (CREATE TABLE IF NOT EXISTS skips) does not.
+TEST_F(PostgresDriverTest, NoticesAndWarningsNameTheRevisionAndLine) {
+  std::vector<std::pair<std::string, std::string>> said;
+  DriverOptions options;
+  options.on_notice = [&said](const std::string& severity, const std::string& line) {
+    said.emplace_back(severity, line);
+  };
+  auto driver = Open(options);
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  ASSERT_TRUE(driver->EnsureTables().ok());  // "already exists, skipping": not the user's
+  ASSERT_TRUE(driver->AcquireLock().ok());
+  EXPECT_THAT(said, IsEmpty());
+  const Revision& tx = Add("ntc1",
+                           "CREATE TABLE ntc (x int);\n"
+                           "DROP SCHEMA IF EXISTS nope;\n"
+                           "INSERT INTO ntc VALUES (1);\n"
+                           "DO $$ BEGIN RAISE WARNING 'careful: %', 42; END $$;\n");
+  const Revision& autocommit = Add("ntc2",
+                                   "INSERT INTO ntc VALUES (2);\n"
+                                   "\n"
+                                   "DROP TABLE IF EXISTS nosuch;\n",
+                                   false);
+  Step up_tx = Up(tx);
+  ASSERT_TRUE(driver->ApplyStep(RunOf(up_tx)).ok());
+  Step up_autocommit = Up(autocommit, "ntc1");
+  ASSERT_TRUE(driver->ApplyStep(RunOf(up_autocommit)).ok());
+  using Said = std::pair<std::string, std::string>;
+  EXPECT_THAT(said,
+              ::testing::ElementsAre(
+                  Said{"NOTICE",
+                       "migrations/ntc1_pg.sql:11: upgrade ntc1: NOTICE: schema \"nope\" does "
+                       "not exist, skipping"},
+                  Said{"WARNING", "migrations/ntc1_pg.sql:13: upgrade ntc1: WARNING: careful: 42"},
+                  Said{"NOTICE",
+                       "migrations/ntc2_pg.sql:12: upgrade ntc2: NOTICE: table \"nosuch\" does "
+                       "not exist, skipping"}));
+}
+
+// Every strata_log row takes the server's clock: a Transactional: false step's started_at lies
+// between two readings of the server's clock around it (a client clock in whole seconds, as
+// before, falls before the first), whether the step succeeded or failed part way.
+TEST_F(PostgresDriverTest, NonTransactionalRowsTakeTheServersClock) {
+  auto driver = Open(DriverOptions{});
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  ASSERT_TRUE(driver->AcquireLock().ok());
+  const Revision& good = Add("clk1", "CREATE TABLE clk (x int);\nINSERT INTO clk VALUES (1);", false);
+  const Revision& bad = Add("clk2", "INSERT INTO clk VALUES (2);\nINSERT INTO nope VALUES (1);", false);
+  const std::string before = One("SELECT clock_timestamp()");
+  Step up_good = Up(good);
+  ASSERT_TRUE(driver->ApplyStep(RunOf(up_good)).ok());
+  Step up_bad = Up(bad, "clk1");
+  ASSERT_FALSE(driver->ApplyStep(RunOf(up_bad)).ok());
+  const std::string after = One("SELECT clock_timestamp()");
+  for (const char* rev : {"clk1", "clk2"}) {
+    SCOPED_TRACE(rev);
+    EXPECT_EQ(One(fmt::format("SELECT started_at >= '{}'::timestamptz AND started_at <= "
+                              "'{}'::timestamptz FROM strata_log WHERE revision = '{}'",
+                              before, after, rev)),
+              "t")
+        << One(fmt::format("SELECT started_at FROM strata_log WHERE revision = '{}'", rev))
+        << " not within [" << before << ", " << after << "]";
+    EXPECT_EQ(One(fmt::format("SELECT duration_ms >= 0 FROM strata_log WHERE revision = '{}'",
+                              rev)),
+              "t");
+  }
 }
 
 // A COPY that exchanges rows with the client (FROM STDIN, TO STDOUT) has nobody to talk to in a

@@ -475,3 +475,54 @@ TEST(LintSqliteTest, PostgresHasNoSkippedRules) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// `<first>+1+1+…+1` with `terms` terms: PostgreSQL parses it into a tree one level deep per
+// term (left-deep), so `first` sits at the bottom.
+std::string DeepSum(const std::string& first, int terms) {
+  std::string sql = first;
+  sql.reserve(static_cast<size_t>(terms) * 2 + first.size());
+  for (int i = 1; i < terms; ++i) sql += "+1";
+  return sql;
+}
+
+// About 7,000 terms used to overflow the stack in the volatile-default walk, and 100,000 in
+// libpg_query's own JSON output (PostgreSQL accepts both). Now every walk is iterative and the
+// parse runs on a large stack: the deepest node is still reached.
+TEST(LintDeepInputTest, HundredThousandTermDefaultsAreWalkedToTheBottom) {
+  for (int terms : {7000, 100000}) {
+    SCOPED_TRACE(terms);
+    LintReport plain = LintOnBase(
+        "ALTER TABLE t ADD COLUMN c int DEFAULT " + DeepSum("1", terms) + ";", true);
+    EXPECT_THAT(RuleIds(plain), Not(Contains("volatile-default")));
+    EXPECT_EQ(plain.statements, 2);  // and the downgrade's SELECT 1
+    LintReport flagged = LintOnBase(
+        "ALTER TABLE t ADD COLUMN c int DEFAULT " + DeepSum("random()::int", terms) + ";", true);
+    EXPECT_THAT(RuleIds(flagged), Contains("volatile-default"));
+  }
+}
+
+// Deeper than any stack strata reserves: not parsed, and said so in a note that does not fail
+// the run. (Bison itself refuses nesting deeper than 10,000 levels: that one is a parse error,
+// as it is for the server.)
+TEST(LintDeepInputTest, StatementsTooLargeToParseAreNotedNotCrashedOn) {
+  LintReport r = LintOnBase("CREATE TABLE n (x int);\nALTER TABLE t ADD COLUMN c int DEFAULT " +
+                                DeepSum("1", 300000) + ";",
+                            true);
+  EXPECT_EQ(r.statements, 2);  // CREATE TABLE and the downgrade's SELECT 1
+  EXPECT_EQ(r.not_checked, 1);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0].line, 11);
+  EXPECT_THAT(r.notes[0].message, ::testing::HasSubstr("more than the linter parses (250000)"));
+  EXPECT_EQ(r.errors(), 0);
+
+  std::string nested = "SELECT 1";
+  for (int i = 0; i < 20000; ++i) nested = "SELECT (" + nested + ")";
+  LintReport deep = LintOnBase("CREATE VIEW v AS " + nested + ";", true);
+  EXPECT_EQ(RuleIds(deep), std::vector<std::string>{"parse-error"});
+}
+
+}  // namespace
+}  // namespace strata

@@ -89,8 +89,8 @@ TEST(OfflineScriptTest, PostgresScriptHasLockTablesTransactionsAndBookkeeping) {
   o.statement_lock_timeout = std::chrono::milliseconds(2000);
   std::string s = RenderOfflineScript(*plan, o);
   std::string key = std::to_string(MigrationLockKey("ops", "alembic_version"));
-  EXPECT_THAT(s, HasSubstr("SELECT pg_advisory_lock(" + key + ");"));
-  EXPECT_THAT(s, HasSubstr("SELECT pg_advisory_unlock(" + key + ");"));
+  EXPECT_THAT(s, HasSubstr("DO $$ BEGIN PERFORM pg_advisory_lock(" + key + "); END $$;"));
+  EXPECT_THAT(s, HasSubstr("DO $$ BEGIN PERFORM pg_advisory_unlock(" + key + "); END $$;"));
   EXPECT_LT(s.find("pg_advisory_lock"), s.find("CREATE TABLE"));
   EXPECT_THAT(s, HasSubstr("CREATE SCHEMA IF NOT EXISTS \"ops\";"));
   EXPECT_THAT(s,

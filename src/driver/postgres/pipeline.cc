@@ -78,7 +78,11 @@ Status Pipeline::Run() {
     }
   }
   bool synced = !send_failed && PQpipelineSync(conn) == 1;
-  for (size_t i = 0; i < sent; ++i) ReadItem(items_[i], static_cast<int>(i));
+  for (size_t i = 0; i < sent; ++i) {
+    reading_ = static_cast<int>(i);
+    ReadItem(items_[i], reading_);
+  }
+  reading_ = -1;
   if (synced) {
     // The Sync's own result; then the connection is idle again.
     for (;;) {

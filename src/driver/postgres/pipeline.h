@@ -43,6 +43,9 @@ class Pipeline {
   // The last result of an item (null for an item that was skipped).
   const PGresult* result(int item) const { return items_[item].result.get(); }
   bool succeeded(int item) const { return items_[item].ok; }
+  // The item whose results Run() is reading now (-1 outside Run): the server's notices about a
+  // statement arrive while its results are read.
+  int reading() const { return reading_; }
 
  private:
   enum class Kind { kQuery, kPrepare, kPrepared };
@@ -61,6 +64,7 @@ class Pipeline {
   Session& session_;
   std::vector<Item> items_;
   int failed_item_ = -1;
+  int reading_ = -1;
   ResultPtr failed_result_;
 };
 

@@ -12,6 +12,7 @@
 #include "core/bookkeeping_sql.h"
 #include "core/sql_quote.h"
 #include "driver/postgres/pg_error.h"
+#include "driver/postgres/step_notices.h"
 #include "driver/sql_text.h"
 #include "driver/utc_time.h"
 #include "strata/url.h"
@@ -41,14 +42,6 @@ bool IsMissingTable(const PgError& error) {
   return error.sqlstate == "42P01" || error.sqlstate == "3F000";
 }
 
-// Spelled out rather than DirectionName() so that the module needs no planner code.
-const char* DirectionText(Direction direction) {
-  return direction == Direction::kUpgrade ? "upgrade" : "downgrade";
-}
-
-std::string TargetOf(const Step& step) {
-  return step.to_ids.empty() ? "base" : fmt::format("{}", fmt::join(step.to_ids, " "));
-}
 
 std::string LogSelectColumns() {
   return "id, revision, direction, status, checksum, "
@@ -280,8 +273,8 @@ std::string PostgresDriver::LogInsertSql(const std::string& table,
   return fmt::format(
       "INSERT INTO {} (revision, direction, status, checksum, started_at, duration_ms, "
       "applied_by, strata_version, error{}) VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, "
-      "now()), coalesce($6::bigint, (extract(epoch FROM clock_timestamp() - now()) * "
-      "1000)::bigint), $7, $8, $9{})",
+      "now()), (extract(epoch FROM clock_timestamp() - coalesce($5::timestamptz, now())) * "
+      "1000)::bigint, $6, $7, $8{})",
       table, schema_hash_sql.empty() ? "" : ", schema_hash",
       schema_hash_sql.empty() ? "" : ", (" + schema_hash_sql + ")");
 }
@@ -296,13 +289,12 @@ void PostgresDriver::NotePrepared(const Pipeline& pipeline, int first_prepare_it
 }
 
 void PostgresDriver::AddStepDone(Pipeline& pipeline, const StepRun& run,
-                                 std::optional<std::string> started_at,
-                                 std::optional<int64_t> duration_ms) {
+                                 std::optional<std::string> started_at) {
   const Step& step = *run.step;
   AddVersionChanges(pipeline, step.version_changes);
-  AddDoneLogRow(pipeline, {step.revision->id, DirectionText(step.direction), "done", run.checksum,
-                           std::move(started_at), duration_ms, run.applied_by, run.strata_version,
-                           std::nullopt});
+  AddDoneLogRow(pipeline,
+                {step.revision->id, DirectionText(step.direction), "done", run.checksum,
+                 std::move(started_at), run.applied_by, run.strata_version, std::nullopt});
   pipeline.Query("COMMIT", {}, kCommit);
 }
 
@@ -333,16 +325,8 @@ void PostgresDriver::AddVersionChanges(Pipeline& pipeline,
 }
 
 Params PostgresDriver::LogRowParams(const LogRow& row) {
-  return {
-      row.revision,
-      row.direction,
-      row.status,
-      row.checksum,
-      row.started_at,
-      row.duration_ms ? std::optional<std::string>(std::to_string(*row.duration_ms)) : std::nullopt,
-      row.applied_by,
-      row.strata_version,
-      row.error};
+  return {row.revision,   row.direction,  row.status,         row.checksum,
+          row.started_at, row.applied_by, row.strata_version, row.error};
 }
 
 void PostgresDriver::AddLogRow(Pipeline& pipeline, const LogRow& row) {
@@ -362,8 +346,7 @@ Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* ste
   }
   int tag = item >= 0 ? pipeline.tag(item) : kControl;
   if (tag >= 0 && step != nullptr && statements != nullptr) {
-    return StatementError(error, kind, *step, (*statements)[tag], tag,
-                          static_cast<int>(statements->size()));
+    return StatementError(FailureOf(error, kind, *step, (*statements)[tag], tag));
   }
   std::string revision = step != nullptr && step->revision != nullptr ? step->revision->id : "";
   if (error.sqlstate == "57014" && interrupted_.load()) {
@@ -411,36 +394,35 @@ Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* ste
   }
 }
 
-Status PostgresDriver::StatementError(const PgError& error, ErrorKind kind, const Step& step,
-                                      const SqlStatement& statement, int index, int count) {
-  const SqlSection& section = step.section();
+StatementFailure PostgresDriver::FailureOf(const PgError& error, ErrorKind kind, const Step& step,
+                                           const SqlStatement& statement, int index) {
   size_t in_statement = error.position > 0 ? CharPositionToOffset(statement.text, error.position)
                                            : SkipBlanksAndComments(statement.text, 0);
-  int line = LineOfOffset(section, statement.offset + in_statement);
-  const Revision& revision = *step.revision;
-  std::string where =
-      fmt::format("{}:{}", revision.path.empty() ? revision.id : revision.path, line);
-  std::string which = count > 1 ? fmt::format("statement {} of {} at {}", index + 1, count, where)
-                                : fmt::format("statement at {}", where);
-  std::string text = RedactSecrets(FormatPgError(error), session_->url());
+  StatementFailure f;
+  f.step = &step;
+  f.kind = kind;
+  f.error = RedactSecrets(FormatPgError(error), session_->url());
   // Named while they may still hold the lock: for the retry message and the final error.
-  if (kind == ErrorKind::kLockTimeout) text += "; " + DescribeLockBlockers(statement.text);
+  if (kind == ErrorKind::kLockTimeout) f.error += "; " + DescribeLockBlockers(statement.text);
+  f.statement = statement.text;
+  f.index = index;
+  f.line = LineOfOffset(step.section(), statement.offset + in_statement);
   // A cancel that Interrupt() asked for reads as what it is, not as a database failure.
-  bool interrupted = error.sqlstate == "57014" && interrupted_.load();
-  Status status =
-      Status::Error(kind, fmt::format("{} {} {}: {}; {}: `{}`", DirectionText(step.direction),
-                                      revision.id, interrupted ? "interrupted" : "failed", text,
-                                      which, StatementExcerpt(statement.text)))
-          .WithLocation(revision.path, line)
-          .WithRevision(revision.id);
+  f.interrupted = error.sqlstate == "57014" && interrupted_.load();
+  return f;
+}
+
+Status PostgresDriver::StatementError(const StatementFailure& f) {
+  const ErrorKind kind = f.kind;
   if (kind == ErrorKind::kLockTimeout) {
-    return std::move(status).WithHint(fmt::format(
+    return StatementFailed(f).WithHint(fmt::format(
         "a table lock was not had within statement_lock_timeout ({} ms){}; nothing was changed, "
         "try again later",
         options_.statement_lock_timeout.count(),
         options_.retries > 0 ? fmt::format(" after {} retries", options_.retries) : ""));
   }
-  return status;
+  if (kind != ErrorKind::kMigrationFailed || f.interrupted) return StatementFailed(f);
+  return TransactionalStepFailed(f, options_.version_table);
 }
 
 // ---- Steps ----------------------------------------------------------------------------------
@@ -537,14 +519,11 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(
       pipeline.Query((*statements)[i].text, {}, static_cast<int>(i));
     }
   }
-  AddStepDone(pipeline, run, std::nullopt, std::nullopt);
+  AddStepDone(pipeline, run, std::nullopt);
+  StepNotices notices(*session_, options_, step);
+  notices.Following(&pipeline, statements);
   Status failed = RunWrite(pipeline, first_prepare, &step, statements);
   if (failed.ok()) return StepOutcome::kApplied;
-  if (failed.kind() == ErrorKind::kMigrationFailed && failed.hint().empty()) {
-    return std::move(failed).WithHint(
-        "its transaction was rolled back and the version table is unchanged; fix the revision "
-        "and run the upgrade again");
-  }
   return failed;
 }
 
@@ -571,20 +550,19 @@ Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
     }
   }
   // Simple query protocol: the server reports positions within the whole section.
+  SqlStatement whole{step.section().sql, 0};
+  StepNotices notices(*session_, options_, step);
+  notices.At(&whole);
   ResultPtr r = session_->ExecScriptRaw(step.section().sql);
   ExecStatusType status = PQresultStatus(r.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
     PgError error = ReadPgError(r.get(), session_->conn());
     session_->RollbackIfOpen();
-    SqlStatement whole{step.section().sql, 0};
-    return StatementError(error, KindOfPgError(error, session_->conn()), step, whole, 0, 1)
-        .WithHint(
-            "its transaction was rolled back and the version table is unchanged; fix the "
-            "revision and run the upgrade again");
+    return StatementError(FailureOf(error, KindOfPgError(error, session_->conn()), step, whole, 0));
   }
   Pipeline pipeline(*session_);
   const int first_prepare = AddPrepares(pipeline);
-  AddStepDone(pipeline, run, std::nullopt, std::nullopt);
+  AddStepDone(pipeline, run, std::nullopt);
   STRATA_RETURN_IF_ERROR(RunWrite(pipeline, first_prepare, &step, nullptr));
   return StepOutcome::kApplied;
 }
@@ -655,13 +633,11 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   STRATA_RETURN_IF_ERROR(SessionCheck());
   auto invalid_before = InvalidIndexes();
   if (!invalid_before.ok()) return invalid_before.status();
-  const std::string started_at = FormatUtcIso8601(std::chrono::system_clock::now());
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed_ms = [&start] {
-    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - start)
-                                    .count());
-  };
+  // The server's clock, as for transactional steps (their rows take now()): started_at and the
+  // duration (computed by the log row's INSERT from it) read alike whichever kind ran.
+  auto clock = session_->Exec("reading the server's clock", "SELECT clock_timestamp()");
+  if (!clock.ok()) return clock.status();
+  const std::string started_at = Value(clock->get(), 0, 0);
   const bool set_timeout = options_.statement_lock_timeout.count() > 0;
   if (set_timeout) {
     auto set = session_->Exec(
@@ -670,8 +646,10 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
     if (!set.ok()) return set.status();
   }
   const int count = static_cast<int>(statements.size());
+  StepNotices notices(*session_, options_, step);
   for (int i = 0; i < count; ++i) {
     const SqlStatement& statement = statements[i];
+    notices.At(&statement);
     for (int attempt = 0;; ++attempt) {
       ResultPtr r = session_->ExecRaw(statement.text);
       ExecStatusType status = PQresultStatus(r.get());
@@ -680,7 +658,8 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
       }
       PgError error = ReadPgError(r.get(), session_->conn());
       ErrorKind kind = KindOfPgError(error, session_->conn());
-      Status failed = StatementError(error, kind, step, statement, i, count);
+      // Read at once: a lock timeout's blockers are named while they may still hold the lock.
+      StatementFailure failure = FailureOf(error, kind, step, statement, i);
       // In autocommit a statement that timed out waiting for a lock did nothing, unless it was a
       // concurrent index build that had begun (it leaves an INVALID index): retry it alone.
       if (kind == ErrorKind::kLockTimeout && attempt < options_.retries && !interrupted_.load() &&
@@ -688,7 +667,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
         SleepBeforeRetry(attempt, fmt::format("{} {} statement {}", direction, revision.id, i + 1));
         continue;
       }
-      if (kind == ErrorKind::kConnection) return failed;
+      if (kind == ErrorKind::kConnection) return StatementError(failure);
       // The statement is over; what follows records the failure and must not be cancelled by a
       // Ctrl-C that was meant for the statement (the step stays interrupted: no other runs).
       session_->StopCancelling();
@@ -703,43 +682,24 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
         }
       }
       // A lock not had before anything took effect changed nothing: exit 5, try again later.
-      if (kind == ErrorKind::kLockTimeout && i == 0 && left.empty()) return failed;
-      std::string took_effect = i == 0 ? "no earlier statement took effect"
-                                       : (i == 1 ? "statement 1 took effect"
-                                                 : fmt::format("statements 1-{} took effect", i));
+      if (kind == ErrorKind::kLockTimeout && i == 0 && left.empty()) return StatementError(failure);
       std::string leftovers;
+      std::string undo;
       if (!left.empty()) {
         leftovers =
             fmt::format("; the failed {} left INVALID {} {} behind",
                         IsConcurrentIndexBuild(statement.text) ? "index build" : "statement",
                         left.size() == 1 ? "index" : "indexes", fmt::join(left, ", "));
+        for (const std::string& index : left) {
+          undo += fmt::format("`DROP INDEX CONCURRENTLY {};`, ", index);
+        }
       }
-      std::string message = fmt::format(
-          "{}; {}{}; the version table was not changed (a Transactional: false revision runs "
-          "statement by statement and cannot be rolled back)",
-          failed.message(), took_effect, leftovers);
       // Both ways out end in a stamp, which also marks this failure as resolved by a person.
-      std::string undo;
-      for (const std::string& index : left) {
-        undo += fmt::format("`DROP INDEX CONCURRENTLY {};`, ", index);
-      }
-      if (i > 0) undo += fmt::format("undo what statements 1-{} did, ", i);
-      std::string hint = fmt::format(
-          "either finish the remaining statements by hand and run `strata stamp {}`, or {}run "
-          "`strata stamp {}`, fix the revision and run strata again",
-          TargetOf(step), undo.empty() ? "" : "run " + undo,
-          step.from_ids.empty() ? "base" : fmt::format("{}", fmt::join(step.from_ids, " ")));
-      Status recorded = WriteFailedLogRow(
-          {revision.id, direction, "failed", run.checksum, started_at, elapsed_ms(), run.applied_by,
-           run.strata_version, fmt::format("{} (to resolve: {})", message, hint)});
-      if (!recorded.ok()) {
-        message +=
-            fmt::format("; recording the failure in strata_log failed too: {}", recorded.message());
-      }
-      return Status::NeedsPerson(std::move(message))
-          .WithLocation(failed.file(), failed.line())
-          .WithRevision(revision.id)
-          .WithHint(std::move(hint));
+      Status partial = PartialStepFailed(failure, options_.version_table, leftovers, undo);
+      Status recorded = WriteFailedLogRow({revision.id, direction, "failed", run.checksum,
+                                           started_at, run.applied_by,
+                                           run.strata_version, PartialFailureLogText(partial)});
+      return NoteLogFailure(std::move(partial), recorded);
     }
   }
   if (set_timeout) session_->ExecRaw("RESET lock_timeout");
@@ -747,7 +707,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   pipeline.Query("BEGIN", {}, kControl);
   AddSessionCheck(pipeline);
   const int first_prepare = AddPrepares(pipeline);
-  AddStepDone(pipeline, run, started_at, elapsed_ms());
+  AddStepDone(pipeline, run, started_at);
   Status failed = RunWrite(pipeline, first_prepare, &step, nullptr);
   if (failed.ok()) return StepOutcome::kApplied;
   return Status::NeedsPerson(
@@ -755,7 +715,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
                          "recording it in {} failed: {}",
                          revision.id, version_table_, failed.message()))
       .WithRevision(revision.id)
-      .WithHint(fmt::format("run `strata stamp {}`", TargetOf(step)));
+      .WithHint(fmt::format("run `strata stamp {}`", StampTarget(step.to_ids)));
 }
 
 Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const StepRun& log_info) {
@@ -766,13 +726,12 @@ Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const St
   AddVersionChanges(pipeline, changes);
   for (const VersionChange& c : changes) {
     const std::string& revision = c.kind == VersionChange::Kind::kDelete ? c.from : c.to;
-    AddDoneLogRow(pipeline,
-                  {revision, "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
-                   log_info.applied_by, log_info.strata_version, std::nullopt});
+    AddDoneLogRow(pipeline, {revision, "stamp", "done", log_info.checksum, std::nullopt,
+                             log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.
-    AddDoneLogRow(pipeline, {"", "stamp", "done", log_info.checksum, std::nullopt, std::nullopt,
+    AddDoneLogRow(pipeline, {"", "stamp", "done", log_info.checksum, std::nullopt,
                              log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   pipeline.Query("COMMIT", {}, kCommit);
@@ -786,7 +745,7 @@ Status PostgresDriver::AcceptFiles(const std::vector<AcceptedFile>& files,
   AddSessionCheck(pipeline);
   const int first_prepare = AddPrepares(pipeline);
   for (const AcceptedFile& file : files) {
-    AddLogRow(pipeline, {file.revision, "accept", "done", file.checksum, std::nullopt, std::nullopt,
+    AddLogRow(pipeline, {file.revision, "accept", "done", file.checksum, std::nullopt,
                          log_info.applied_by, log_info.strata_version, std::nullopt});
   }
   pipeline.Query("COMMIT", {}, kCommit);

@@ -35,6 +35,7 @@
 #include "driver/postgres/pipeline.h"
 #include "driver/postgres/session.h"
 #include "driver/postgres/statement_split.h"
+#include "driver/step_failure.h"
 #include "strata/driver.h"
 
 namespace strata::pg {
@@ -83,8 +84,9 @@ class PostgresDriver final : public Driver {
     std::string direction;
     std::string status;
     std::string checksum;
-    std::optional<std::string> started_at;  // null: the transaction's start (now())
-    std::optional<int64_t> duration_ms;     // null: measured by the server up to the insert
+    // The server's clock_timestamp() when the step began; null: the transaction's start (now()).
+    // The duration is measured by the server from it up to the insert.
+    std::optional<std::string> started_at;
     std::string applied_by;
     std::string strata_version;
     std::optional<std::string> error;
@@ -105,7 +107,7 @@ class PostgresDriver final : public Driver {
   int AddPrepares(Pipeline& pipeline);
   void AddVersionChanges(Pipeline& pipeline, const std::vector<VersionChange>& changes);
   void AddLogRow(Pipeline& pipeline, const LogRow& row);
-  static Params LogRowParams(const LogRow& row);  // $1-$9 of LogInsertSql
+  static Params LogRowParams(const LogRow& row);  // $1-$8 of LogInsertSql
   // INSERT of a strata_log row into `table`; with `schema_hash_sql` (a scalar query) not empty,
   // its value goes into schema_hash.
   static std::string LogInsertSql(const std::string& table, const std::string& schema_hash_sql);
@@ -113,9 +115,8 @@ class PostgresDriver final : public Driver {
   // column (postgres_snapshot.cc); else as AddLogRow.
   void AddDoneLogRow(Pipeline& pipeline, const LogRow& row);
   // Queues what ends a step's transaction: its version-table changes, its 'done' row in
-  // strata_log (started_at and duration measured by the server when not given) and COMMIT.
-  void AddStepDone(Pipeline& pipeline, const StepRun& run, std::optional<std::string> started_at,
-                   std::optional<int64_t> duration_ms);
+  // strata_log (see LogRow::started_at) and COMMIT.
+  void AddStepDone(Pipeline& pipeline, const StepRun& run, std::optional<std::string> started_at);
   // Runs a write transaction's pipeline: Ok, or (its transaction rolled back) what failed, naming
   // `step`'s statement when `statements` are those the pipeline ran.
   Status RunWrite(Pipeline& pipeline, int first_prepare, const Step* step,
@@ -125,10 +126,14 @@ class PostgresDriver final : public Driver {
                          const std::vector<SqlStatement>* statements);
   void NotePrepared(const Pipeline& pipeline, int first_prepare_item);
 
-  // A revision's statement failed: kind by SQLSTATE, message with the database's words,
-  // file:line of the statement (or of the error position inside it).
-  Status StatementError(const PgError& error, ErrorKind kind, const Step& step,
-                        const SqlStatement& statement, int index, int count);
+  // A revision's statement failed: what the shared wording (step_failure.h) needs, with the
+  // database's words (secrets masked) and the file line of the statement or of the error
+  // position inside it.
+  StatementFailure FailureOf(const PgError& error, ErrorKind kind, const Step& step,
+                             const SqlStatement& statement, int index);
+  // The Status for a statement of a transactional step (or one that changed nothing): rolled
+  // back, a lock timeout, an interrupt or a lost connection.
+  Status StatementError(const StatementFailure& failure);
   Status SessionCheck();
   Result<std::vector<std::string>> InvalidIndexes();
   Status WriteFailedLogRow(const LogRow& row);

@@ -11,8 +11,6 @@
 namespace strata::pg {
 namespace {
 
-void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
-
 ResultPtr Synthesise(PGconn* conn, PGresult* result) {
   if (result == nullptr) result = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
   return ResultPtr(result);
@@ -48,12 +46,18 @@ Result<std::unique_ptr<Session>> Session::Connect(std::string url) {
   if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {
     return ConnectFailed(conn.get(), url);
   }
-  PQsetNoticeProcessor(conn.get(), IgnoreNotice, nullptr);
   return std::unique_ptr<Session>(new Session(std::move(conn), std::move(url)));
 }
 
 Session::Session(ConnPtr conn, std::string url)
-    : conn_(std::move(conn)), cancel_(PQgetCancel(conn_.get())), url_(std::move(url)) {}
+    : conn_(std::move(conn)), cancel_(PQgetCancel(conn_.get())), url_(std::move(url)) {
+  PQsetNoticeReceiver(conn_.get(), &Session::ReceiveNotice, this);
+}
+
+void Session::ReceiveNotice(void* session, const PGresult* notice) {
+  const NoticeHandler& handler = static_cast<Session*>(session)->notice_handler_;
+  if (handler) handler(notice);
+}
 
 ResultPtr Session::ExecRaw(const std::string& sql, const Params& params) {
   ParamArrays arrays(params);

@@ -3,7 +3,8 @@
 //
 // The connection sets application_name=strata unless the URL sets one (libpq's
 // fallback_application_name), and connect_timeout=10 unless the URL or PGCONNECT_TIMEOUT set
-// one. Notices (IF NOT EXISTS skips, a revision's RAISE NOTICE) are not printed.
+// one. Notices and warnings (IF NOT EXISTS skips, a revision's RAISE NOTICE) go to the notice
+// handler while one is set (step_notices.h sets it around a revision's statements), else nowhere.
 //
 // Not thread-safe, except Cancel(). Every failing call returns a Status built by pg_error.h.
 //
@@ -15,6 +16,7 @@
 #define STRATA_DRIVER_POSTGRES_SESSION_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,8 +81,14 @@ class Session {
   // cancelled statement ended.
   void StopCancelling() { cancel_wanted_.store(false); }
 
+  // Receives each notice or warning the server sends (a PGresult with its fields) while set;
+  // an empty handler drops them. Called on this session's thread, inside its libpq calls.
+  using NoticeHandler = std::function<void(const PGresult*)>;
+  void SetNoticeHandler(NoticeHandler handler) { notice_handler_ = std::move(handler); }
+
  private:
   Session(ConnPtr conn, std::string url);
+  static void ReceiveNotice(void* session, const PGresult* notice);
 
   // Sends the cancel request once.
   void SendCancel();
@@ -89,6 +97,7 @@ class Session {
   CancelPtr cancel_;
   std::atomic<bool> cancel_wanted_{false};
   std::string url_;
+  NoticeHandler notice_handler_;
 };
 
 }  // namespace strata::pg

@@ -20,6 +20,7 @@
 #include "driver/sqlite/sqlite_error.h"
 #include "driver/sqlite/sqlite_handles.h"
 #include "driver/sqlite/sqlite_transaction.h"
+#include "driver/step_failure.h"
 #include "driver/utc_time.h"
 
 namespace strata {
@@ -32,11 +33,6 @@ using sqlite::Transaction;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kLogTable = "strata_log";
-
-const char* DirectionText(Direction d) {
-  // Spelled out here rather than DirectionName() so the driver needs no planner code.
-  return d == Direction::kUpgrade ? "upgrade" : "downgrade";
-}
 
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -72,8 +68,20 @@ struct SectionFailure {
   Status status;        // SQLite's error, as sqlite::Error made it
   std::string message;  // SQLite's text alone
   size_t offset = 0;    // start of the failing statement in the section
+  int index = 0;        // 0-based among the section's statements
   std::string statement;
 };
+
+// What the shared wording (step_failure.h) needs to know of a failed statement of `step`.
+StatementFailure FailureOf(const Step& step, const SectionFailure& f) {
+  StatementFailure out;
+  out.step = &step;
+  out.error = f.message;
+  out.statement = f.statement;
+  out.index = f.index;
+  out.line = LineOfOffset(step.section(), f.offset);
+  return out;
+}
 
 class SqliteDriver final : public Driver {
  public:
@@ -139,10 +147,11 @@ class SqliteDriver final : public Driver {
   Result<bool> HashColumn(bool add);
   Result<std::vector<LogEntry>> SelectLog(Slot slot, int limit);
 
-  // Runs `section` statement by statement on the current connection state (inside a
-  // transaction or in autocommit). When `stay_in_transaction`, a statement that ends the
-  // transaction (COMMIT, END...) is an error.
-  std::optional<SectionFailure> RunSection(std::string_view sql, bool stay_in_transaction);
+  // Runs `sql` statement by statement, in one forward pass, on the current connection state
+  // (inside a transaction or in autocommit). When `stay_in_transaction`, a statement that ends
+  // the transaction (COMMIT, END...) is an error. A whole std::string, so that its NUL lets
+  // SQLite parse each statement in place.
+  std::optional<SectionFailure> RunSection(const std::string& sql, bool stay_in_transaction);
 
   // Turns a failure of our own bookkeeping into the error the user should see: lock timeouts
   // and interrupts get their own wording; everything else names the database.
@@ -462,10 +471,12 @@ Result<std::vector<LogEntry>> SqliteDriver::UnresolvedFailures() {
   return SelectLog(kSelectFailures, -1);  // LIMIT -1: no limit
 }
 
-std::optional<SectionFailure> SqliteDriver::RunSection(std::string_view sql,
+std::optional<SectionFailure> SqliteDriver::RunSection(const std::string& text,
                                                        bool stay_in_transaction) {
+  std::string_view sql = text;
   sqlite3* db = connection_.get();
   size_t pos = 0;
+  int index = 0;
   while (pos < sql.size()) {
     size_t start = SkipBlanksAndComments(sql, pos);
     if (start >= sql.size()) break;
@@ -474,6 +485,7 @@ std::optional<SectionFailure> SqliteDriver::RunSection(std::string_view sql,
       f.message = sqlite::Message(db, rc);
       f.status = Status::Error(sqlite::KindOf(rc), f.message);
       f.offset = start;
+      f.index = index;
       f.statement = std::string(sql.substr(start, end - start));
       return f;
     };
@@ -484,8 +496,11 @@ std::optional<SectionFailure> SqliteDriver::RunSection(std::string_view sql,
     }
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
-    int rc = sqlite3_prepare_v2(db, sql.data() + start, static_cast<int>(sql.size() - start), &raw,
-                                &tail);
+    // The length includes the terminating NUL (RunSection's contract): given a length without
+    // it, SQLite copies the rest of the section before parsing each statement, which made a
+    // revision of N statements take time in N squared.
+    int rc = sqlite3_prepare_v2(db, sql.data() + start, static_cast<int>(sql.size() - start + 1),
+                                &raw, &tail);
     Statement stmt(raw);
     if (rc != SQLITE_OK) {
       size_t semicolon = sql.find(';', start);
@@ -520,6 +535,7 @@ std::optional<SectionFailure> SqliteDriver::RunSection(std::string_view sql,
       return f;
     }
     pos = end;
+    ++index;
   }
   return std::nullopt;
 }
@@ -566,14 +582,7 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
         return Interrupted().WithRevision(revision.id);
       }
       if (f->status.kind() == ErrorKind::kLockTimeout) return Explain(f->status);
-      int line = LineOfOffset(section, f->offset);
-      return Status::MigrationFailed(std::string(direction) + " " + revision.id +
-                                     " failed: " + f->message)
-          .WithRevision(revision.id)
-          .WithLocation(revision.path, line)
-          .WithHint("the transaction was rolled back and " + options_.version_table +
-                    " is unchanged; fix the statement `" + StatementExcerpt(f->statement, 60) +
-                    "` and run strata again");
+      return TransactionalStepFailed(FailureOf(step, *f), options_.version_table);
     }
     STRATA_RETURN_IF_ERROR(ApplyVersionChanges(step.version_changes));
     log.duration_ms = elapsed_ms();
@@ -594,29 +603,12 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
     if (*is_stale) return StepOutcome::kStale;
   }
   if (std::optional<SectionFailure> f = RunSection(section.sql, false)) {
-    int line = LineOfOffset(section, f->offset);
-    std::string where =
-        (revision.path.empty() ? revision.id : revision.path) + ":" + std::to_string(line);
-    std::string excerpt = StatementExcerpt(f->statement);
+    Status partial = PartialStepFailed(FailureOf(step, *f), options_.version_table, "", "");
     log.status = "failed";
     log.duration_ms = elapsed_ms();
-    log.error = f->message + "; statement at " + where + ": " + excerpt;
+    log.error = PartialFailureLogText(partial);
     interrupt_requested_.store(false);  // the failure row must be written even after Ctrl-C
-    Status logged = InsertLog(log);
-    std::string from = RevisionList(step.from_ids);
-    std::string to = RevisionList(step.to_ids);
-    return Status::NeedsPerson(std::string(direction) + " " + revision.id +
-                               " (non-transactional) failed part way at `" + excerpt +
-                               "`: " + f->message + "; the statements before it stay applied" +
-                               (logged.ok() ? ""
-                                            : " (and recording the failure in strata_log "
-                                              "failed: " +
-                                                  logged.message() + ")"))
-        .WithRevision(revision.id)
-        .WithLocation(revision.path, line)
-        .WithHint("finish the remaining statements by hand and run `strata stamp " + to +
-                  "`, or undo the applied ones by hand, run `strata stamp " + from +
-                  "`, fix the file and run strata again");
+    return NoteLogFailure(std::move(partial), InsertLog(log));
   }
   Transaction tx(connection_);
   STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
