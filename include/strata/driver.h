@@ -42,6 +42,10 @@ struct DriverOptions {
   std::chrono::seconds idle_in_transaction_threshold{60};
   // Preflight: when it finds sessions in the way, stop with kLockTimeout instead of proceeding.
   bool refuse_if_blocked = false;
+  // Whether each step's strata_log row records the schema hash after it (driver.h's ApplyStep).
+  // It costs a catalog read of the whole schema per step; the scratch databases of `verify` and
+  // `diff` turn it off, since nothing reads their strata_log.
+  bool record_schema_hash = true;
   // Called with a progress line while waiting (for a lock, before a retry). May be empty.
   std::function<void(const std::string&)> on_wait;
   // Called with each message the database sends about a revision's statements (PostgreSQL's

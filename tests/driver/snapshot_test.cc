@@ -204,6 +204,17 @@ TEST_P(SnapshotTest, EachStepAndStampRecordsTheSchemaHashAfterIt) {
   EXPECT_EQ((*last)->started_at.size(), 20u);  // 2026-02-09T10:21:33Z
 }
 
+TEST_P(SnapshotTest, ScratchDatabasesCanLeaveTheHashOut) {
+  DriverOptions options = options_;
+  options.record_schema_hash = false;  // what verify's and diff's scratch databases do
+  driver_ = Open(options);
+  ASSERT_NE(driver_, nullptr);
+  Build({TableRev("aaaa", {})});
+  Ok(migrator_->Upgrade("head"));
+  EXPECT_EQ(RecordedHash(), "");
+  EXPECT_TRUE(Exists("t_aaaa"));
+}
+
 TEST_P(SnapshotTest, NonTransactionalStepsRecordTheHashToo) {
   Build({{"aaaa",
           {},

@@ -8,25 +8,38 @@ namespace {
 // strata's own relations are left out by oid (with everything on them: columns, indexes,
 // constraints, triggers, identity sequences), and so is everything an extension owns (pg_depend
 // deptype 'e') or a type made implicitly (deptype 'i': range constructors, identity sequences).
+//
+// Each step of a migration runs this statement to record the schema hash, so it is written for
+// speed as much as for clarity: every catalog is read once and joined by hash, never through a
+// subquery per row over a CTE (a correlated scan of `rel` per table made it quadratic), and
+// extension members are found from pg_extension through pg_depend's reference index rather than
+// by scanning pg_depend.
 constexpr const char* kObjects = R"SQL(
 WITH ns AS (
   SELECT n.oid, n.nspname, quote_ident(n.nspname) AS q
   FROM pg_namespace n
   WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+), ext AS (
+  SELECT d.classid, d.objid FROM pg_extension e
+  JOIN pg_depend d ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
+  WHERE d.deptype = 'e'
 ), rel AS (
   SELECT c.oid, c.relkind, c.relpersistence, c.relispartition, c.relpartbound, c.relrowsecurity,
-         c.relforcerowsecurity, ns.q || '.' || quote_ident(c.relname) AS name
+         c.relforcerowsecurity, c.relhassubclass, ns.q || '.' || quote_ident(c.relname) AS name
   FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
   WHERE c.oid <> ALL (current_setting('strata.snapshot_exclude')::oid[])
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                    AND d.objid = c.oid AND d.deptype = 'e')
+    AND c.relkind IN ('r', 'p', 'f', 'i', 'I', 'S', 'v', 'm')
+    AND c.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_class'::regclass)
+), parents AS (
+  SELECT i.inhrelid, string_agg(p.name, ', ' ORDER BY i.inhseqno) AS names
+  FROM pg_inherits i JOIN rel p ON p.oid = i.inhparent
+  GROUP BY i.inhrelid
 )
 SELECT kind, name, coalesce(definition, '') AS definition FROM (
   SELECT 'schema' AS kind, ns.q AS name, 'CREATE SCHEMA ' || ns.q AS definition
   FROM ns
   WHERE ns.nspname <> current_setting('strata.snapshot_schema')
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
-                    AND d.objid = ns.oid AND d.deptype = 'e')
+    AND ns.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_namespace'::regclass)
 UNION ALL
   SELECT 'extension', quote_ident(e.extname),
          'CREATE EXTENSION ' || quote_ident(e.extname) || ' SCHEMA ' || quote_ident(n.nspname)
@@ -35,22 +48,20 @@ UNION ALL
   SELECT CASE r.relkind WHEN 'f' THEN 'foreign table' ELSE 'table' END, r.name,
          'CREATE ' || CASE r.relpersistence WHEN 'u' THEN 'UNLOGGED ' ELSE '' END
          || CASE r.relkind WHEN 'f' THEN 'FOREIGN ' ELSE '' END || 'TABLE ' || r.name
-         || CASE WHEN r.relispartition THEN
-              coalesce(' PARTITION OF ' || (SELECT p.name FROM pg_inherits i JOIN rel p
-                                            ON p.oid = i.inhparent WHERE i.inhrelid = r.oid), '')
-              || ' ' || pg_get_expr(r.relpartbound, r.oid)
-            ELSE ' ()' || coalesce(' INHERITS (' || (
-              SELECT string_agg(p.name, ', ' ORDER BY i.inhseqno) FROM pg_inherits i
-              JOIN rel p ON p.oid = i.inhparent WHERE i.inhrelid = r.oid) || ')', '')
-            END
+         || CASE WHEN r.relispartition
+                 THEN coalesce(' PARTITION OF ' || pa.names, '') || ' '
+                      || pg_get_expr(r.relpartbound, r.oid)
+            ELSE ' ()' || coalesce(' INHERITS (' || pa.names || ')', '') END
          || CASE WHEN r.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(r.oid) ELSE '' END
-         || coalesce((SELECT ' SERVER ' || quote_ident(s.srvname) FROM pg_foreign_table ft
-                      JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = r.oid), '')
+         || CASE WHEN r.relkind = 'f' THEN coalesce((
+              SELECT ' SERVER ' || quote_ident(s.srvname) FROM pg_foreign_table ft
+              JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = r.oid), '')
+            ELSE '' END
          || CASE WHEN r.relrowsecurity THEN '; ALTER TABLE ' || r.name || ' ENABLE ROW LEVEL SECURITY'
             ELSE '' END
          || CASE WHEN r.relforcerowsecurity THEN '; ALTER TABLE ' || r.name
                  || ' FORCE ROW LEVEL SECURITY' ELSE '' END
-  FROM rel r WHERE r.relkind IN ('r', 'p', 'f')
+  FROM rel r LEFT JOIN parents pa ON pa.inhrelid = r.oid WHERE r.relkind IN ('r', 'p', 'f')
 UNION ALL
   SELECT 'column', r.name || '.' || quote_ident(a.attname),
          'ALTER TABLE ' || r.name || ' ADD COLUMN ' || quote_ident(a.attname) || ' '
@@ -82,28 +93,30 @@ UNION ALL
          'ALTER DOMAIN ' || ns.q || '.' || quote_ident(t.typname) || ' ADD CONSTRAINT '
          || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid)
   FROM pg_constraint c JOIN pg_type t ON t.oid = c.contypid JOIN ns ON ns.oid = t.typnamespace
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
-                    AND d.objid = t.oid AND d.deptype = 'e')
+  WHERE t.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_type'::regclass)
 UNION ALL
   SELECT 'index', r.name,
          pg_get_indexdef(r.oid) || CASE WHEN i.indisvalid THEN '' ELSE ' /* INVALID */' END
   FROM rel r JOIN pg_index i ON i.indexrelid = r.oid JOIN rel t ON t.oid = i.indrelid
   WHERE r.relkind IN ('i', 'I')
+    -- An index that implements a constraint (primary key, unique, exclusion) is compared
+    -- through the constraint's definition, which says everything its CREATE INDEX would.
+    AND r.oid NOT IN (SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u', 'x'))
 UNION ALL
   SELECT 'sequence', r.name,
          'CREATE SEQUENCE ' || r.name || ' AS ' || format_type(s.seqtypid, NULL)
          || ' INCREMENT BY ' || s.seqincrement || ' MINVALUE ' || s.seqmin || ' MAXVALUE '
          || s.seqmax || ' START WITH ' || s.seqstart || ' CACHE ' || s.seqcache
          || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END
-         || coalesce((SELECT ' OWNED BY ' || t.name || '.' || quote_ident(a.attname)
-                      FROM pg_depend d JOIN rel t ON t.oid = d.refobjid
-                      JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                      WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
-                        AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'), '')
+         || coalesce(' OWNED BY ' || quote_ident(tn.nspname) || '.' || quote_ident(tc.relname)
+                     || '.' || quote_ident(a.attname), '')
   FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
-  WHERE r.relkind = 'S'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                    AND d.objid = r.oid AND d.deptype = 'i')
+  LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
+       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+  LEFT JOIN pg_class tc ON tc.oid = d.refobjid
+  LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+  LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+  WHERE r.relkind = 'S' AND d.deptype IS DISTINCT FROM 'i'
 UNION ALL
   SELECT CASE r.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, r.name,
          'CREATE ' || CASE r.relkind WHEN 'm' THEN 'MATERIALIZED ' ELSE '' END || 'VIEW '
@@ -123,8 +136,9 @@ UNION ALL
          ELSE pg_get_functiondef(p.oid) END
   FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
   LEFT JOIN pg_aggregate ag ON ag.aggfnoid = p.oid
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                    AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
+  WHERE p.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_proc'::regclass)
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'i')
 UNION ALL
   SELECT 'trigger', r.name || '.' || quote_ident(t.tgname),
          pg_get_triggerdef(t.oid)
@@ -157,8 +171,7 @@ UNION ALL
   LEFT JOIN pg_class c ON c.oid = t.typrelid
   LEFT JOIN pg_range rg ON rg.rngtypid = t.oid
   WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
-                    AND d.objid = t.oid AND d.deptype = 'e')
+    AND t.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_type'::regclass)
 UNION ALL
   SELECT 'policy', r.name || '.' || quote_ident(p.polname),
          'CREATE POLICY ' || quote_ident(p.polname) || ' ON ' || r.name || ' AS '
@@ -191,12 +204,13 @@ const std::string& SnapshotObjectsSql() {
 
 const std::string& SnapshotHashSql() {
   // snapshot.h's SchemaHash, record for record: "<n>:<kind><n>:<name><n>:<definition>\n" with
-  // byte lengths of the UTF-8 text, in byte order (COLLATE "C" is byte order for UTF-8).
+  // byte lengths, in byte order (COLLATE "C"). In a UTF-8 database (the usual case, and the only
+  // one where the client sees the same bytes) that is exactly the client's hash; in another
+  // encoding the lengths count the database's bytes, and the server's hash is the one used.
   static const std::string sql =
       "SELECT encode(sha256(convert_to(coalesce(string_agg("
-      "octet_length(convert_to(kind, 'UTF8')) || ':' || kind || "
-      "octet_length(convert_to(name, 'UTF8')) || ':' || name || "
-      "octet_length(convert_to(definition, 'UTF8')) || ':' || definition || E'\\n', '' "
+      "octet_length(kind) || ':' || kind || octet_length(name) || ':' || name || "
+      "octet_length(definition) || ':' || definition || E'\\n', '' "
       "ORDER BY kind COLLATE \"C\", name COLLATE \"C\", definition COLLATE \"C\"), ''), "
       "'UTF8')), 'hex') FROM (" +
       std::string(kObjects) + ") s";

@@ -113,7 +113,7 @@ Status PostgresDriver::EnsureTables() {
 }
 
 Status PostgresDriver::PrepareSchemaHash() {
-  if (hash_checked_) return Status::Ok();
+  if (hash_checked_ || !options_.record_schema_hash) return Status::Ok();
   auto found = session_->Exec(
       "looking for strata_log.schema_hash",
       "SELECT (SELECT pg_catalog.quote_ident(n.nspname) || '.' || "

@@ -680,7 +680,7 @@ Result<std::optional<int64_t>> SqliteDriver::DatabaseSize() {
 // ---- Schema snapshots (snapshot.h) ---------------------------------------------------------
 
 Status SqliteDriver::InsertDoneLog(const LogEntry& e) {
-  if (!hash_column_) return InsertLog(e);
+  if (!hash_column_ || !options_.record_schema_hash) return InsertLog(e);
   Result<SchemaSnapshot> snapshot = Snapshot();
   if (!snapshot.ok()) return snapshot.status();
   Result<Statement*> stmt = Cached(kInsertLogWithHash);
