@@ -214,6 +214,27 @@ def main():
           "`psql -X -A -t -c 'SELECT version_num FROM alembic_version'`.")
     w("")
 
+    n_snap = int(meta.get("n_snapshot", 1000))
+    w(f"## Schema snapshots and `verify` (docs/verify.md)")
+    w("")
+    w("| operation | strata | per unit |")
+    w("|---|---:|---:|")
+    for name, label, units, unit in (
+            ("sqlite_verify_strata", f"SQLite `verify`, {n_sqlite} revisions", int(n_sqlite), "revision"),
+            ("pg_verify_strata", f"PostgreSQL `verify`, {n_pg} revisions", int(n_pg), "revision"),
+            ("sqlite_schema1k_strata", f"SQLite `schema`, {n_snap:,} tables", n_snap, "table"),
+            ("pg_schema1k_strata", f"PostgreSQL `schema`, {n_snap:,} tables"
+             + (f" ({int(meta['pg_snapshot_objects']):,} objects)" if meta.get("pg_snapshot_objects") else ""),
+             n_snap, "table")):
+        t = med(name)
+        w(f"| {label} | {fmt(t)} | {'—' if t is None else fmt(t / units)} per {unit} |")
+    w("")
+    w("`verify` upgrades, downgrades and upgrades each revision again on a scratch database, taking "
+      "three schema snapshots per revision, then runs a straight `upgrade heads` on a second one. "
+      "`upgrade head` above includes recording the schema hash after every step (one catalog read "
+      "of the whole schema per step, in the step's own transaction).")
+    w("")
+
     w("## Targets")
     w("")
     w("| target | figure | |")

@@ -37,7 +37,7 @@ BUILD="$ROOT/build-bench"
 STRATA="$BUILD/strata"
 FLOOR="$BUILD/floor_current"
 FLOOR_READ="$BUILD/floor_readfiles"
-N_SQLITE=500 N_HISTORY=10000 N_PG=300
+N_SQLITE=500 N_HISTORY=10000 N_PG=300 N_SNAPSHOT=1000
 
 # Runs per command. The commands compared with each other are interleaved in ROUNDS rounds (each
 # round runs every command of the group a few times) so that a change in the machine's load during
@@ -45,12 +45,15 @@ N_SQLITE=500 N_HISTORY=10000 N_PG=300
 # Sized so that the whole run stays under about five minutes on a 2-core machine; --quick runs a
 # fraction, to check the bench itself.
 if ((quick)); then
-  ROUNDS=1 W_FAST=1 R_FAST=5 W_SLOW=1 R_SLOW=2 R_UP=1 R_UP_SLOW=1 R_PG_UP=1
+  ROUNDS=1 W_FAST=1 R_FAST=5 W_SLOW=1 R_SLOW=2 R_UP=1 R_UP_SLOW=1 R_PG_UP=1 R_VERIFY=1 R_SCHEMA=3
 else
   # In all: 30 runs of a fast command, 9 of Alembic's current/history, 6 of strata's upgrade on
   # SQLite, 9 of strata's and psql's upgrade on PostgreSQL (their difference is small against the
   # noise of a shared machine: single runs of either vary from 1.1 to 2.4 s), 3 of Alembic's.
   ROUNDS=3 W_FAST=3 R_FAST=10 W_SLOW=1 R_SLOW=3 R_UP=2 R_UP_SLOW=1 R_PG_UP=3
+  # verify replays every revision three times on scratch databases (seconds on PostgreSQL): it
+  # runs in one round only, and `schema` of 1,000 tables a few times.
+  R_VERIFY=2 R_SCHEMA=10
 fi
 
 step() { printf '\n== %s\n' "$*" >&2; }
@@ -156,6 +159,22 @@ rounds "$(cmd rm -f "$W/sqlite/up.db")" \
   sqlite_upgrade_strata 1 $R_UP "$(cmd "${S[@]}" --url "sqlite:$W/sqlite/up.db" upgrade head)" \
   sqlite_upgrade_alembic 1 $R_UP_SLOW "$(cmd "${A_UP[@]}" upgrade head)"
 
+# verify and schema snapshots (docs/verify.md). Scratch databases are temporary files under
+# $TMPDIR, which points into the work folder for these commands only.
+mkdir -p "$W/tmp"
+SV=(env "TMPDIR=$W/tmp" "${S[@]}" --url "sqlite:$W/sqlite/cur.db" -q verify)
+expect "strata verify (SQLite) exit code" "$("${SV[@]}" >/dev/null 2>&1; echo $?)" 0
+step "SQLite: verify of $N_SQLITE revisions (upgrade, downgrade, upgrade each, on scratch files)"
+ROUNDS=1 rounds "" "" sqlite_verify_strata 0 $R_VERIFY "$(cmd "${SV[@]}")"
+
+step "SQLite: schema snapshot of $N_SNAPSHOT tables"
+$PY "$ROOT/bench/gen.py" --count $N_SNAPSHOT --dialect sqlite --sql "$W/snapshot-sqlite.sql" >/dev/null
+$PY -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read())' \
+  "$W/snapshot.db" "$W/snapshot-sqlite.sql"
+expect "strata schema (SQLite) tables" \
+  "$("$STRATA" --url "sqlite:$W/snapshot.db" schema | grep -c '^-- table ')" "$N_SNAPSHOT"
+rounds "" "" sqlite_schema1k_strata $W_FAST $R_SCHEMA "$(cmd "$STRATA" --url "sqlite:$W/snapshot.db" schema)"
+
 # --- 2. history over 10,000 revisions ------------------------------------------------------------
 step "history over $N_HISTORY revisions"
 $PY "$ROOT/bench/gen.py" --count $N_HISTORY --dialect sqlite --strata "$W/history/migrations" >/dev/null
@@ -209,6 +228,21 @@ EOF
         pg_upgrade_strata 1 $R_PG_UP "$(cmd "${P[@]}" --url "$(url bench_up)" upgrade head)" \
         pg_upgrade_alembic 1 $R_UP_SLOW "$(cmd "$ALEMBIC" -c "$W/pg/alembic/up.ini" upgrade head)"
 
+      step "PostgreSQL: verify of $N_PG revisions (scratch databases on the same server)"
+      PV=("${P[@]}" --url "$(url postgres)" -q verify)
+      expect "strata verify (PostgreSQL) exit code" "$("${PV[@]}" >/dev/null 2>&1; echo $?)" 0
+      ROUNDS=1 rounds "" "" pg_verify_strata 0 $R_VERIFY "$(cmd "${PV[@]}")"
+
+      step "PostgreSQL: schema snapshot of $N_SNAPSHOT tables"
+      "$W/reset-db.sh" bench_snapshot
+      $PY "$ROOT/bench/gen.py" --count $N_SNAPSHOT --dialect postgresql --sql "$W/snapshot-pg.sql" >/dev/null
+      "$PSQL" -X -q -1 -v ON_ERROR_STOP=1 -f "$W/snapshot-pg.sql" -d "$(url bench_snapshot)" >/dev/null
+      expect "strata schema (PostgreSQL) tables" \
+        "$("$STRATA" --url "$(url bench_snapshot)" schema | grep -c '^-- table ')" "$N_SNAPSHOT"
+      pg_snapshot_objects=$("$STRATA" --url "$(url bench_snapshot)" --format json schema |
+        $PY -c 'import json, sys; print(len(json.load(sys.stdin)["objects"]))')
+      rounds "" "" pg_schema1k_strata $W_FAST $R_SCHEMA "$(cmd "$STRATA" --url "$(url bench_snapshot)" schema)"
+
       step "PostgreSQL: current"
       rounds "" "" \
         pg_current_strata $W_FAST $R_FAST "$(cmd "${P[@]}" --url "$(url bench_cur)" current)" \
@@ -230,4 +264,5 @@ $PY "$ROOT/bench/report.py" --json-dir "$W/json" --out "${BENCH_OUT:-$ROOT/bench
   --meta "load_start=$load_start" --meta "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" \
   --meta "pg=$pg_status" --meta "pg_version=$pg_version" --meta "tmpdir=$base" \
   --meta "runs=$([[ $quick == 1 ]] && echo quick || echo full)" \
-  --meta "n_sqlite=$N_SQLITE" --meta "n_history=$N_HISTORY" --meta "n_pg=$N_PG"
+  --meta "n_sqlite=$N_SQLITE" --meta "n_history=$N_HISTORY" --meta "n_pg=$N_PG" \
+  --meta "n_snapshot=$N_SNAPSHOT" --meta "pg_snapshot_objects=${pg_snapshot_objects:-}"

@@ -206,6 +206,34 @@ TEST_F(PostgresSnapshotTest, ARevisionThatSetsSearchPathStillRecordsTheWholeSche
   EXPECT_EQ(One("SELECT schema_hash FROM strata_log"), s->hash);
 }
 
+TEST_F(PostgresSnapshotTest, ANonUtf8DatabaseShowsTheHashItsStepsRecord) {
+  // In LATIN1 the server counts other bytes than a UTF-8 client would: the hash is the server's.
+  const std::string name = "strata_latin1_" + std::to_string(getpid());
+  Admin("DROP DATABASE IF EXISTS " + name);
+  Admin("CREATE DATABASE " + name +
+        " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+  std::string url = db_->url();
+  url.replace(url.rfind('/') + 1, std::string::npos, name);
+  {
+    std::unique_ptr<Driver> driver = Open(DriverOptions{}, url);
+    ASSERT_NE(driver, nullptr);
+    ASSERT_TRUE(driver->EnsureTables().ok());
+    const Revision& rev = Add("aaaa", "CREATE TABLE personne (\"pr\xc3\xa9nom\" text);");
+    Step step = Up(rev);
+    Result<StepOutcome> applied = driver->ApplyStep(RunOf(step));
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+    Result<SchemaSnapshot> s = driver->Snapshot();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Result<std::optional<RecordedSchema>> recorded = driver->LastRecordedSchema();
+    ASSERT_TRUE(recorded.ok() && recorded->has_value());
+    EXPECT_EQ((*recorded)->hash, s->hash);
+    Result<std::string> hash = driver->SchemaHash();
+    ASSERT_TRUE(hash.ok());
+    EXPECT_EQ(*hash, s->hash);
+  }
+  Admin("DROP DATABASE " + name + " WITH (FORCE)");
+}
+
 TEST_F(PostgresSnapshotTest, ScratchDatabasesAreCreatedOnTheServerAndDropped) {
   std::unique_ptr<Driver> admin = Open(DriverOptions{});
   ASSERT_NE(admin, nullptr);

@@ -82,10 +82,20 @@ Status PostgresDriver::ReadCatalog(Pipeline& pipeline, const std::vector<const s
 }
 
 Result<SchemaSnapshot> PostgresDriver::Snapshot() {
+  // The server's hash is the one steps record. When the database and the connection are both
+  // UTF-8 (the usual case) it is exactly the one computed here from the rows, and reading the
+  // catalogs once is enough; otherwise the server computes it too, so that `schema` shows what
+  // strata_log holds.
+  auto utf8 = [this](const char* setting) {
+    const char* value = PQparameterStatus(session_->conn(), setting);
+    return value != nullptr && (std::string_view(value) == "UTF8");
+  };
+  const bool server_hash = !utf8("server_encoding") || !utf8("client_encoding");
   Pipeline pipeline(*session_);
   std::vector<int> items;
-  STRATA_RETURN_IF_ERROR(
-      ReadCatalog(pipeline, {&SnapshotObjectsSql(), &SnapshotHashSql()}, &items));
+  std::vector<const std::string*> sqls = {&SnapshotObjectsSql()};
+  if (server_hash) sqls.push_back(&SnapshotHashSql());
+  STRATA_RETURN_IF_ERROR(ReadCatalog(pipeline, sqls, &items));
   const PGresult* rows = pipeline.result(items[0]);
   std::vector<SchemaObject> objects;
   objects.reserve(static_cast<size_t>(PQntuples(rows)));
@@ -93,10 +103,7 @@ Result<SchemaSnapshot> PostgresDriver::Snapshot() {
     objects.push_back({Text(rows, i, 0), Text(rows, i, 1), Text(rows, i, 2)});
   }
   SchemaSnapshot snapshot = MakeSnapshot(dialect(), std::move(objects));
-  // The server's hash is the one steps record. On a UTF-8 connection it equals the one computed
-  // here from the rows; where the client encoding differs, the server's keeps `status`
-  // comparing like with like.
-  snapshot.hash = Text(pipeline.result(items[1]), 0, 0);
+  if (server_hash) snapshot.hash = Text(pipeline.result(items[1]), 0, 0);
   return snapshot;
 }
 
