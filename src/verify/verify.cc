@@ -116,6 +116,22 @@ Result<std::unique_ptr<ScratchDatabase>> MakeScratch(const ScratchOptions& optio
   return scratch;
 }
 
+// A finding about `rev` (null for the heads): `what` and, when the schemas differ, how many
+// objects, followed by those objects under the two labels. Nothing when `differences` is
+// empty and `always` is false.
+void AddFinding(VerifyReport& report, VerifyFinding::Kind kind, const Revision* rev,
+                std::string what, std::vector<ObjectDifference> differences,
+                std::string first_label = "", std::string second_label = "", bool always = false) {
+  if (differences.empty() && !always) return;
+  if (!differences.empty()) {
+    what += fmt::format(": {} object{} differ{}", differences.size(),
+                        differences.size() == 1 ? "" : "s", differences.size() == 1 ? "s" : "");
+  }
+  report.findings.push_back({kind, rev != nullptr ? rev->id : "", rev != nullptr ? rev->path : "",
+                             std::move(what), std::move(differences), std::move(first_label),
+                             std::move(second_label)});
+}
+
 constexpr const char* kUpgradeHint =
     "every revision must upgrade the schema its parents leave, from an empty database; fix the "
     "revision, then run `strata verify` again";
@@ -194,15 +210,11 @@ Result<VerifyReport> Verify(const RevisionGraph& graph, std::string_view range,
 
     Result<SchemaSnapshot> after = replay.Snapshot();
     if (!after.ok()) return after.status();
-    auto finding = [&](VerifyFinding::Kind kind, std::string message) -> VerifyFinding& {
-      report.findings.push_back({kind, rev.id, rev.path, std::move(message), {}, {}, {}});
-      return report.findings.back();
-    };
-
     const Step down = InverseStep(up);
     if (Status st = replay.Apply(down); !st.ok()) {
-      finding(VerifyFinding::Kind::kDowngradeFailed,
-              fmt::format("the downgrade of {} fails: {}", rev.id, st.message()));
+      AddFinding(report, VerifyFinding::Kind::kDowngradeFailed, &rev,
+                 fmt::format("the downgrade of {} fails: {}", rev.id, st.message()), {}, "", "",
+                 /*always=*/true);
       if (EndsReplay(st)) {
         report.stopped = true;
         break;
@@ -212,37 +224,23 @@ Result<VerifyReport> Verify(const RevisionGraph& graph, std::string_view range,
     }
     Result<SchemaSnapshot> restored = replay.Snapshot();
     if (!restored.ok()) return restored.status();
-    if (auto diff = DiffSnapshots(*before, *restored); !diff.empty()) {
-      VerifyFinding& f = finding(
-          VerifyFinding::Kind::kDowngradeDiffers,
-          fmt::format("the downgrade of {} does not restore the schema: {} object{} differ{}",
-                      rev.id, diff.size(), diff.size() == 1 ? "" : "s",
-                      diff.size() == 1 ? "s" : ""));
-      f.differences = std::move(diff);
-      f.first_label = "before the upgrade";
-      f.second_label = "after the downgrade";
-    }
+    AddFinding(report, VerifyFinding::Kind::kDowngradeDiffers, &rev,
+               fmt::format("the downgrade of {} does not restore the schema", rev.id),
+               DiffSnapshots(*before, *restored), "before the upgrade", "after the downgrade");
 
     if (Status st = replay.Apply(up); !st.ok()) {
-      finding(
-          VerifyFinding::Kind::kReupgradeFailed,
-          fmt::format("upgrading {} again after its downgrade fails: {}", rev.id, st.message()));
+      AddFinding(
+          report, VerifyFinding::Kind::kReupgradeFailed, &rev,
+          fmt::format("upgrading {} again after its downgrade fails: {}", rev.id, st.message()), {},
+          "", "", /*always=*/true);
       report.stopped = true;  // the history cannot go on from a revision that is not applied
       break;
     }
     Result<SchemaSnapshot> again = replay.Snapshot();
     if (!again.ok()) return again.status();
-    if (auto diff = DiffSnapshots(*after, *again); !diff.empty()) {
-      VerifyFinding& f = finding(
-          VerifyFinding::Kind::kReupgradeDiffers,
-          fmt::format("upgrading {} again after its downgrade gives another schema: {} object{} "
-                      "differ{}",
-                      rev.id, diff.size(), diff.size() == 1 ? "" : "s",
-                      diff.size() == 1 ? "s" : ""));
-      f.differences = std::move(diff);
-      f.first_label = "after the first upgrade";
-      f.second_label = "after upgrading again";
-    }
+    AddFinding(report, VerifyFinding::Kind::kReupgradeDiffers, &rev,
+               fmt::format("upgrading {} again after its downgrade gives another schema", rev.id),
+               DiffSnapshots(*after, *again), "after the first upgrade", "after upgrading again");
     report.checked.push_back(rev.id);
     now = std::move(again).value();
   }
@@ -261,14 +259,11 @@ Result<VerifyReport> Verify(const RevisionGraph& graph, std::string_view range,
   Result<SchemaSnapshot> straight = (*straight_db)->driver().Snapshot();
   if (!straight.ok()) return straight.status();
   report.heads_hash = straight->hash;
-  if (auto diff = DiffSnapshots(*straight, *round_tripped); !diff.empty()) {
-    report.findings.push_back(
-        {VerifyFinding::Kind::kHeadsDiffer, "", "",
-         fmt::format("the heads reached with every revision round-tripped differ from a "
-                     "straight `upgrade heads`: {} object{} differ{}",
-                     diff.size(), diff.size() == 1 ? "" : "s", diff.size() == 1 ? "s" : ""),
-         std::move(diff), "with a straight upgrade", "with every revision round-tripped"});
-  }
+  AddFinding(report, VerifyFinding::Kind::kHeadsDiffer, nullptr,
+             "the heads reached with every revision round-tripped differ from a straight "
+             "`upgrade heads`",
+             DiffSnapshots(*straight, *round_tripped), "with a straight upgrade",
+             "with every revision round-tripped");
   return report;
 }
 

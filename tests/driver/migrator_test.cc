@@ -51,11 +51,9 @@ class RecordingObserver : public MigrationObserver {
 class MigratorTest : public testing::BackendFixture {
  protected:
   void Build(const std::vector<RevSpec>& specs) {
-    std::vector<Revision> revisions;
-    for (const RevSpec& spec : specs) revisions.push_back(MakeRevision(spec));
-    Result<RevisionGraph> graph = RevisionGraph::Build(std::move(revisions));
+    Result<std::unique_ptr<RevisionGraph>> graph = testing::GraphOf(specs);
     ASSERT_TRUE(graph.ok()) << graph.status().ToString();
-    graph_ = std::make_unique<RevisionGraph>(std::move(graph).value());
+    graph_ = std::move(graph).value();
     migrator_ = std::make_unique<Migrator>(*driver_, *graph_, &observer_);
   }
 

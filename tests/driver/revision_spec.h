@@ -3,12 +3,15 @@
 #ifndef STRATA_TESTS_DRIVER_REVISION_SPEC_H_
 #define STRATA_TESTS_DRIVER_REVISION_SPEC_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "strata/graph.h"
 #include "strata/revision.h"
+#include "strata/status.h"
 
 namespace strata::testing {
 
@@ -33,6 +36,15 @@ inline Revision MakeRevision(const RevSpec& spec) {
   r.upgrade = {spec.upgrade, 12};
   if (spec.downgrade) r.downgrade = SqlSection{*spec.downgrade, 30};
   return r;
+}
+
+// The graph of `specs`; fails as RevisionGraph::Build does.
+inline Result<std::unique_ptr<RevisionGraph>> GraphOf(const std::vector<RevSpec>& specs) {
+  std::vector<Revision> revisions;
+  for (const RevSpec& spec : specs) revisions.push_back(MakeRevision(spec));
+  Result<RevisionGraph> graph = RevisionGraph::Build(std::move(revisions));
+  if (!graph.ok()) return graph.status();
+  return std::make_unique<RevisionGraph>(std::move(graph).value());
 }
 
 // A revision creating table t_<id> and dropping it on downgrade.

@@ -21,7 +21,6 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::MakeRevision;
 using ::testing::Not;
 using testing::RevSpec;
 using testing::TableRev;
@@ -59,11 +58,9 @@ class SnapshotTest : public testing::BackendFixture {
   }
 
   void Build(const std::vector<RevSpec>& specs) {
-    std::vector<Revision> revisions;
-    for (const RevSpec& spec : specs) revisions.push_back(MakeRevision(spec));
-    Result<RevisionGraph> graph = RevisionGraph::Build(std::move(revisions));
+    Result<std::unique_ptr<RevisionGraph>> graph = testing::GraphOf(specs);
     ASSERT_TRUE(graph.ok()) << graph.status().ToString();
-    graph_ = std::make_unique<RevisionGraph>(std::move(graph).value());
+    graph_ = std::move(graph).value();
     migrator_ = std::make_unique<Migrator>(*driver_, *graph_, nullptr);
   }
 

@@ -22,7 +22,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::MakeRevision;
 using testing::RevSpec;
 using testing::TableRev;
 
@@ -49,11 +48,9 @@ class VerifyTest : public testing::BackendFixture {
   std::string Name(const std::string& name) const { return pg() ? "public." + name : name; }
 
   void Build(const std::vector<RevSpec>& specs) {
-    std::vector<Revision> revisions;
-    for (const RevSpec& spec : specs) revisions.push_back(MakeRevision(spec));
-    Result<RevisionGraph> graph = RevisionGraph::Build(std::move(revisions));
+    Result<std::unique_ptr<RevisionGraph>> graph = testing::GraphOf(specs);
     ASSERT_TRUE(graph.ok()) << graph.status().ToString();
-    graph_ = std::make_unique<RevisionGraph>(std::move(graph).value());
+    graph_ = std::move(graph).value();
   }
 
   ScratchOptions Options(bool keep = false) {
