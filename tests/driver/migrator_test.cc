@@ -26,7 +26,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-using testing::MakeRevision;
 using testing::RevSpec;
 using testing::TableRev;
 
