@@ -121,6 +121,16 @@ std::vector<const Revision*> UpgradeOrder(const RevisionGraph& graph);
 LintReport LintRevisions(const std::vector<const Revision*>& revisions, const LintConfig& config,
                          const std::set<std::string>* selected = nullptr);
 
+// Which rules fit a set of revision files when no database URL says: SQLite when a statement
+// uses syntax that only SQLite has (AUTOINCREMENT, PRAGMA, WITHOUT ROWID, INSERT OR REPLACE
+// and its siblings, REPLACE INTO, ATTACH DATABASE), PostgreSQL otherwise. `reason` says why, in
+// words for the user ("migrations/x.sql:12 uses AUTOINCREMENT, which only SQLite has").
+struct LintDialectGuess {
+  LintDialect dialect = LintDialect::kPostgres;
+  std::string reason;
+};
+LintDialectGuess GuessLintDialect(const std::vector<const Revision*>& revisions);
+
 }  // namespace strata
 
 #endif  // STRATA_LINT_H_

@@ -526,3 +526,45 @@ TEST(LintDeepInputTest, StatementsTooLargeToParseAreNotedNotCrashedOn) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// The dialect a history is written for, from the files alone: SQLite-only words outside
+// comments and quoted text.
+TEST(LintDialectGuessTest, SqliteOnlySyntaxNamesItsLine) {
+  struct GuessCase {
+    const char* sql;
+    LintDialect dialect;
+    const char* reason;  // a substring
+  };
+  const GuessCase guesses[] = {
+      {"CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT);", LintDialect::kSqlite,
+       "x.sql:10 uses AUTOINCREMENT"},
+      {"SELECT 1;\npragma foreign_keys = on;", LintDialect::kSqlite, "x.sql:11 uses PRAGMA"},
+      {"CREATE TABLE a (k text PRIMARY KEY) WITHOUT ROWID;", LintDialect::kSqlite, "WITHOUT ROWID"},
+      {"INSERT OR REPLACE INTO a VALUES (1);", LintDialect::kSqlite, "INSERT OR REPLACE"},
+      {"insert or ignore into a values (1);", LintDialect::kSqlite, "INSERT OR IGNORE"},
+      {"REPLACE INTO a VALUES (1);", LintDialect::kSqlite, "REPLACE INTO"},
+      {"ATTACH DATABASE 'b.db' AS b;", LintDialect::kSqlite, "ATTACH DATABASE"},
+      {"CREATE TABLE a (id bigint GENERATED ALWAYS AS IDENTITY);", LintDialect::kPostgres,
+       "nothing in the files is SQLite-only"},
+      {"-- AUTOINCREMENT\n/* PRAGMA /* nested */ x */ SELECT 'WITHOUT ROWID', \"pragma\";",
+       LintDialect::kPostgres, ""},
+      {"CREATE FUNCTION f() RETURNS int AS $body$ PRAGMA x; $body$ LANGUAGE sql;",
+       LintDialect::kPostgres, ""},
+      {"CREATE OR REPLACE VIEW v AS SELECT 1;", LintDialect::kPostgres, ""},
+      {"SELECT $1, 'it''s AUTOINCREMENT';", LintDialect::kPostgres, ""},
+  };
+  for (const GuessCase& c : guesses) {
+    SCOPED_TRACE(c.sql);
+    Revision r = Rev("x", "", c.sql);
+    r.path = "x.sql";
+    LintDialectGuess guess = GuessLintDialect({&r});
+    EXPECT_EQ(guess.dialect, c.dialect) << guess.reason;
+    EXPECT_THAT(guess.reason, ::testing::HasSubstr(c.reason));
+  }
+}
+
+}  // namespace
+}  // namespace strata
