@@ -227,7 +227,9 @@ def main():
              + (f" ({int(meta['pg_snapshot_objects']):,} objects)" if meta.get("pg_snapshot_objects") else ""),
              n_snap, "table")):
         t = med(name)
-        w(f"| {label} | {fmt(t)} | {'—' if t is None else fmt(t / units)} per {unit} |")
+        per = None if t is None else t / units
+        per_text = "—" if per is None else (f"{per * 1e6:.0f} µs" if per < 0.001 else fmt(per))
+        w(f"| {label} | {fmt(t)} | {per_text} per {unit} |")
     w("")
     w("`verify` upgrades, downgrades and upgrades each revision again on a scratch database, taking "
       "three schema snapshots per revision, then runs a straight `upgrade heads` on a second one. "
