@@ -51,6 +51,9 @@ class ReplayObserver {
  public:
   virtual ~ReplayObserver() = default;
   virtual void OnProgress(const std::string& /*line*/) {}
+  // Polled before each step: true stops the replay there (Ctrl-C). The statement running then
+  // finishes first; scratch databases are small and their statements quick.
+  virtual bool Stopped() { return false; }
 };
 
 struct VerifyFinding {
@@ -86,7 +89,9 @@ struct VerifyReport {
 };
 
 // Verifies the revisions in `range` (history's "START:END" syntax, empty = all; revisions
-// outside it are upgraded but not round-tripped). Fails before anything runs with kUsage for a
+// outside it are upgraded but not round-tripped). kMigrationFailed ("interrupted") when the
+// observer says to stop; the scratch databases are removed all the same (unless kept). Fails
+// before anything runs with kUsage for a
 // bad range or scratch URL, kInvalidScripts for an ambiguous prefix; with kConnection when a
 // scratch database cannot be made or reached; with kMigrationFailed, naming the revision, when
 // an upgrade fails on the scratch database (the history cannot be replayed past it). What

@@ -23,9 +23,16 @@ extern "C" void OnSignal(int sig) {
 
 }  // namespace
 
+// The migrator, when there is one, is known before the first signal can arrive.
 InterruptScope::InterruptScope(Migrator& migrator) {
-  g_interrupted.store(false);
   g_migrator.store(&migrator);
+  Install();
+}
+
+InterruptScope::InterruptScope() { Install(); }
+
+void InterruptScope::Install() {
+  g_interrupted.store(false);
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);

@@ -12,12 +12,17 @@ namespace strata::cli {
 class InterruptScope {
  public:
   explicit InterruptScope(Migrator& migrator);
+  // Only records the signal, for work that polls Interrupted() between steps (verify, diff).
+  InterruptScope();
   ~InterruptScope();
   InterruptScope(const InterruptScope&) = delete;
   InterruptScope& operator=(const InterruptScope&) = delete;
 
   // True when a signal arrived while the scope was active.
   static bool Interrupted();
+
+ private:
+  static void Install();
 };
 
 }  // namespace strata::cli

@@ -6,17 +6,21 @@
 #include <string>
 
 #include "cli/context.h"
+#include "cli/interrupt.h"
 #include "strata/verify.h"
 
 namespace strata::cli {
 
+// Ctrl-C stops the replay between two steps, so the scratch databases are still dropped.
 class ReplayProgress : public ReplayObserver {
  public:
   explicit ReplayProgress(const Context& ctx) : ctx_(ctx) {}
   void OnProgress(const std::string& line) override { ctx_.Progress(line); }
+  bool Stopped() override { return InterruptScope::Interrupted(); }
 
  private:
   const Context& ctx_;
+  InterruptScope interrupt_;
 };
 
 // Scratch databases made as the options say, migrated with the configured version table.

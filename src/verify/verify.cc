@@ -132,6 +132,15 @@ void AddFinding(VerifyReport& report, VerifyFinding::Kind kind, const Revision* 
                              std::move(second_label)});
 }
 
+// Between steps: whether to stop, and the error that says so.
+bool Stopping(ReplayObserver* observer) { return observer != nullptr && observer->Stopped(); }
+
+Status Interrupted(const ScratchOptions& options) {
+  return Status::MigrationFailed(
+      std::string("interrupted; nothing was changed outside the scratch databases, which ") +
+      (options.keep ? "are kept" : "were removed"));
+}
+
 constexpr const char* kUpgradeHint =
     "every revision must upgrade the schema its parents leave, from an empty database; fix the "
     "revision, then run `strata verify` again";
@@ -194,6 +203,7 @@ Result<VerifyReport> Verify(const RevisionGraph& graph, std::string_view range,
   for (const Step& up : plan->steps) {
     const Revision& rev = *up.revision;
     const bool check = wanted(rev) && rev.downgrade.has_value();
+    if (Stopping(observer)) return Interrupted(options);
     std::optional<SchemaSnapshot> before;
     if (check) {
       replay.Progress(
@@ -248,6 +258,7 @@ Result<VerifyReport> Verify(const RevisionGraph& graph, std::string_view range,
 
   Result<SchemaSnapshot> round_tripped = snapshot();
   if (!round_tripped.ok()) return round_tripped.status();
+  if (Stopping(observer)) return Interrupted(options);
   replay.Progress("Comparing with a straight `upgrade heads` on another scratch database");
   Result<std::unique_ptr<ScratchDatabase>> straight_db =
       MakeScratch(options, "verify", &report.kept, observer);
@@ -334,6 +345,7 @@ Result<DiffReport> DiffWithMigrations(Driver& database, const RevisionGraph& gra
   }
   Migrator migrator(scratch.driver(), graph, nullptr);
   for (const std::string& head : report.heads) {
+    if (Stopping(observer)) return Interrupted(options);
     if (Result<RunResult> run = migrator.Upgrade(head); !run.ok()) {
       return OnScratch(run.status(), "upgrade " + head, kUpgradeHint);
     }

@@ -2,6 +2,7 @@
 // the real binary on each backend: what they print, in text and JSON, and their exit codes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -166,6 +167,37 @@ TEST_P(VerifyCliTest, VerifyKeepLeavesTheScratchDatabasesAndSaysWhere) {
     }
   }
   EXPECT_EQ(kept, 2) << o.out;
+}
+
+TEST_P(VerifyCliTest, CtrlCStopsVerifyBetweenRevisionsAndDropsTheScratchDatabases) {
+  if (!pg()) GTEST_SKIP() << "needs a statement that waits for another session (advisory lock)";
+  Chain(1);
+  Rev("aaaa0002", Id(1), "SELECT pg_advisory_xact_lock(4242);", std::string("SELECT 1;"));
+  Rev("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);", std::string("DROP TABLE t3;"));
+  // Another session holds the lock aaaa0002's upgrade waits for, until its stdin closes.
+  auto holder = ws_.StartProgram(
+      "/usr/bin/python3",
+      {"-c",
+       "import psycopg2, sys; c = psycopg2.connect(sys.argv[1]); c.autocommit = True; "
+       "c.cursor().execute('SELECT pg_advisory_lock(4242)'); print('locked', flush=True); "
+       "sys.stdin.read()",
+       db_->url()});
+  ASSERT_TRUE(holder->WaitForStdout("locked"));
+  auto verify = ws_.Start({"verify"});
+  ASSERT_TRUE(verify->WaitForStdout("Checking aaaa0002"));
+  // The flag is set while aaaa0002 cannot finish; verify stops before the next revision.
+  verify->Signal(SIGINT);
+  holder->CloseStdin();
+  EXPECT_EQ(holder->Wait().code, 0);
+  Output o = verify->Wait();
+  EXPECT_EQ(o.code, 1) << o.err;
+  EXPECT_THAT(o.err, HasSubstr("interrupted"));
+  EXPECT_THAT(o.err, HasSubstr("were removed"));
+  EXPECT_THAT(o.out, Not(HasSubstr("Checking aaaa0003")));
+  size_t at = o.out.find("dbname='");
+  ASSERT_NE(at, std::string::npos) << o.out;
+  std::string name = o.out.substr(at + 8, o.out.find('\'', at + 8) - at - 8);
+  EXPECT_EQ(db_->Query("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'"), "0\n");
 }
 
 TEST_P(VerifyCliTest, StatusAndDiffReportDriftAndDiffNamesTheObjects) {
