@@ -68,14 +68,14 @@ struct LogEntry {
   std::string error;
 };
 
-// The newest strata_log row that recorded a schema hash: what the schema was when strata last
-// changed it (or a person stamped it).
+// The newest successful step or stamp in strata_log, with the schema hash it recorded: what the
+// schema was when strata last changed it (or a person stamped it).
 struct RecordedSchema {
   int64_t log_id = 0;
   std::string revision;
   std::string direction;   // "upgrade" | "downgrade" | "stamp"
   std::string started_at;  // ISO-8601 UTC
-  std::string hash;        // SchemaSnapshot::hash
+  std::string hash;        // SchemaSnapshot::hash; empty when the row has none (older strata)
 };
 
 // What the runtime asks a driver to do for one step.
@@ -177,8 +177,9 @@ class Driver {
     return std::move(snapshot).value().hash;
   }
 
-  // The newest strata_log row with a schema hash; nullopt when there is none (no strata_log, a
-  // strata_log without the column, or only rows written by an older strata). Read-only.
+  // The newest "done" upgrade, downgrade or stamp row of strata_log, with its schema hash (empty
+  // when that row has none); nullopt when there is no such row or strata_log has no schema_hash
+  // column yet. Rows after it (accepts, failures) change nothing or are drift. Read-only.
   virtual Result<std::optional<RecordedSchema>> LastRecordedSchema() = 0;
 
   // Scratch databases for `verify` and `diff`, on this driver's server: creates an empty
