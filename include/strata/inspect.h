@@ -50,8 +50,11 @@ struct SchemaDrift {
     kDrifted,    // it differs
   };
   State state = State::kUnknown;
-  std::string hash;                       // the schema's hash now
-  std::optional<RecordedSchema> recorded; // the newest step or stamp; its hash may be empty
+  std::string hash;                        // the schema's hash now
+  std::optional<RecordedSchema> recorded;  // the newest step or stamp; its hash may be empty
+  // InspectDatabase only: why the schema could not be read (state kUnknown), e.g. a server
+  // older than the catalog statement needs. Status still reports everything else.
+  std::string error;
 };
 
 // "unknown" | "unchanged" | "drifted", as `status --format json` prints it.

@@ -54,11 +54,14 @@ nlohmann::json DriftJson(const SchemaDrift& drift) {
                 {"hash", drift.recorded->hash.empty() ? nlohmann::json(nullptr)
                                                       : nlohmann::json(drift.recorded->hash)}};
   }
-  return {
+  nlohmann::json j = {
       {"state", SchemaDriftStateName(drift.state)}, {"hash", drift.hash}, {"recorded", recorded}};
+  if (!drift.error.empty()) j["error"] = drift.error;
+  return j;
 }
 
 std::string DriftText(const SchemaDrift& drift) {
+  if (!drift.error.empty()) return fmt::format("Schema:   not checked: {}\n", drift.error);
   std::string step;
   if (drift.recorded) {
     step = fmt::format("{} {} at {}", drift.recorded->direction,

@@ -120,9 +120,16 @@ Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& grap
   Result<std::vector<LogEntry>> failures = driver.UnresolvedFailures();
   if (!failures.ok()) return failures.status();
   s.unresolved_failures = std::move(failures).value();
+  // Drift is one line of status among many: a schema that cannot be read (an unsupported server
+  // version, a catalog the role may not see) is reported there rather than failing the rest.
   Result<SchemaDrift> drift = CheckSchemaDrift(driver);
-  if (!drift.ok()) return drift.status();
-  s.drift = std::move(drift).value();
+  if (drift.ok()) {
+    s.drift = std::move(drift).value();
+  } else if (drift.status().kind() == ErrorKind::kConnection) {
+    return drift.status();
+  } else {
+    s.drift.error = drift.status().message();
+  }
   return s;
 }
 

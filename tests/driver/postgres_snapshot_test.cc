@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "driver/postgres_test_fixture.h"
+#include "strata/inspect.h"
 #include "strata/snapshot.h"
 
 namespace strata {
@@ -204,6 +205,47 @@ TEST_F(PostgresSnapshotTest, ARevisionThatSetsSearchPathStillRecordsTheWholeSche
   EXPECT_THAT(keys, Contains("table app.t"));
   EXPECT_THAT(keys, Not(Contains(HasSubstr("strata_log"))));
   EXPECT_EQ(One("SELECT schema_hash FROM strata_log"), s->hash);
+}
+
+TEST_F(PostgresSnapshotTest, ARoleThatMayNotReadACatalogStillGetsStatusAndMigrates) {
+  // A role that may not read one of the catalogs the snapshot needs.
+  const std::string role = "strata_reader_" + std::to_string(getpid());
+  Admin("DROP ROLE IF EXISTS " + role);
+  Admin("CREATE ROLE " + role + " LOGIN");
+  Exec("REVOKE SELECT ON pg_catalog.pg_policy FROM PUBLIC");
+  std::string url = db_->url();
+  url.replace(url.find("postgres@"), 9, role + "@");
+  {
+    std::unique_ptr<Driver> driver = Open(DriverOptions{}, url);
+    ASSERT_NE(driver, nullptr);
+    Result<SchemaDrift> drift = CheckSchemaDrift(*driver);
+    ASSERT_FALSE(drift.ok());
+    EXPECT_THAT(drift.status().message(), HasSubstr("permission denied"));
+    Result<RevisionGraph> graph = RevisionGraph::Build({});
+    ASSERT_TRUE(graph.ok());
+    Result<DatabaseStatus> status = InspectDatabase(*driver, *graph, 5);
+    ASSERT_TRUE(status.ok()) << status.status().ToString();
+    EXPECT_EQ(status->drift.state, SchemaDrift::State::kUnknown);
+    EXPECT_THAT(status->drift.error, HasSubstr("permission denied"));
+  }
+  {
+    // And it migrates, without recording hashes, saying why.
+    Exec("GRANT CREATE ON SCHEMA public TO " + role);
+    std::vector<std::string> said;
+    DriverOptions options;
+    options.on_wait = [&said](const std::string& line) { said.push_back(line); };
+    std::unique_ptr<Driver> driver = Open(options, url);
+    ASSERT_NE(driver, nullptr);
+    ASSERT_TRUE(driver->EnsureTables().ok());
+    Step step = Up(Add("aaaa", "CREATE TABLE t (x int);"));
+    Result<StepOutcome> applied = driver->ApplyStep(RunOf(step));
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+    ASSERT_EQ(said.size(), 1u);
+    EXPECT_THAT(said[0], HasSubstr("may not read the catalogs pg_policy"));
+    EXPECT_EQ(One("SELECT count(*) FROM strata_log WHERE schema_hash IS NULL"), "1");
+  }
+  db_.reset();
+  Admin("DROP ROLE " + role);
 }
 
 TEST_F(PostgresSnapshotTest, ANonUtf8DatabaseShowsTheHashItsStepsRecord) {

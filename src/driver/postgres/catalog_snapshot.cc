@@ -188,6 +188,17 @@ UNION ALL
 
 }  // namespace
 
+const std::string& UnreadableCatalogsSql() {
+  static const std::string sql =
+      "SELECT coalesce(string_agg(c, ', ' ORDER BY c), '') FROM unnest(ARRAY['pg_aggregate', "
+      "'pg_attrdef', 'pg_attribute', 'pg_class', 'pg_collation', 'pg_constraint', 'pg_depend', "
+      "'pg_enum', 'pg_extension', 'pg_foreign_server', 'pg_foreign_table', 'pg_index', "
+      "'pg_inherits', 'pg_namespace', 'pg_policy', 'pg_proc', 'pg_range', 'pg_sequence', "
+      "'pg_trigger', 'pg_type']) AS c WHERE NOT pg_catalog.has_table_privilege('pg_catalog.' || "
+      "c, 'SELECT')";
+  return sql;
+}
+
 const std::string& SnapshotSettingsSql() {
   static const std::string sql =
       "SELECT pg_catalog.set_config('strata.snapshot_exclude', '{' || pg_catalog.concat_ws(',', "

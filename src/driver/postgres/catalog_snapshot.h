@@ -21,6 +21,11 @@
 
 namespace strata::pg {
 
+// One row, one column: the catalogs the snapshot statements read that the session's role may
+// not SELECT from, comma-separated ('' when it may read them all: the default, since the
+// catalogs are readable by PUBLIC).
+const std::string& UnreadableCatalogsSql();
+
 // Sets the transaction-local settings the snapshot statements read. Parameters: $1 the version
 // table, $2 strata_log (quoted, schema-qualified when version_schema is set: resolved through
 // the search_path in effect, so run it before search_path changes), $3 version_schema ('' when

@@ -130,7 +130,8 @@ Status PostgresDriver::PrepareSchemaHash() {
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.oid = pg_catalog.to_regclass($2)), EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
       "WHERE attrelid = pg_catalog.to_regclass($2) AND attname = 'schema_hash' AND NOT "
-      "attisdropped)",
+      "attisdropped), (" +
+          UnreadableCatalogsSql() + ")",
       {version_table_, log_table_});
   if (!found.ok()) return found.status();
   if (PQgetisnull(found->get(), 0, 1)) return Status::Ok();  // no strata_log (yet)
@@ -150,6 +151,10 @@ Status PostgresDriver::PrepareSchemaHash() {
     }
     return Status::Ok();
   };
+  // A step whose bookkeeping cannot read a catalog would fail: better no hash than no deploy.
+  if (std::string catalogs = Text(found->get(), 0, 3); !catalogs.empty()) {
+    return go_on_without("this role may not read the catalogs " + catalogs);
+  }
   if (!has_column) {
     ResultPtr r = session_->ExecRaw(PostgresAddSchemaHashDdl(resolved_log_table_));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
