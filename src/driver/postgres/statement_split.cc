@@ -5,12 +5,24 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "driver/sql_text.h"
 
 namespace strata::pg {
 namespace {
+
+// How much of a section libpg_query sees at once. Its parse trees take tens of times the text's
+// size, so this bounds the splitter's memory to a few MB; the cost per call is small against
+// the parsing itself.
+constexpr size_t kWindowBytes = 256 * 1024;
+
+// Frees libpg_query's result on every path.
+struct SplitResult {
+  PgQuerySplitResult r;
+  ~SplitResult() { pg_query_free_split_result(r); }
+};
 
 // The statement's first `n` words, upper-cased.
 std::vector<std::string> LeadingWords(std::string_view statement, size_t n) {
@@ -30,46 +42,140 @@ std::vector<std::string> LeadingWords(std::string_view statement, size_t n) {
   return words;
 }
 
-std::vector<SqlStatement> FromSplit(const std::string& sql, const PgQuerySplitResult& split) {
-  std::vector<SqlStatement> out;
-  out.reserve(split.n_stmts);
+// Consecutive windows of a section, each ending just after a ';' that PostgreSQL's scanner sees
+// at the top level (outside strings, comments, dollar quotes and parentheses), so that each
+// window holds whole statements, except that a BEGIN ATOMIC body's inner ';' may end one too
+// (the parser then finds the window's input ending early, and the caller widens it).
+class Windows {
+ public:
+  explicit Windows(std::string_view sql) : sql_(sql) {}
+
+  bool done() const { return pos_ >= sql_.size(); }
+  // Loads the next window into text(). False when no top-level ';' was found in it: Widen()
+  // and call again.
+  bool Load() {
+    const size_t size = std::min(width_, sql_.size() - pos_);
+    buffer_.assign(sql_.substr(pos_, size));
+    if (last()) return true;
+    size_t cut = LastTerminator();
+    if (cut == 0) return false;
+    buffer_.resize(cut);
+    return true;
+  }
+  void Widen() { width_ = width_ > sql_.size() ? sql_.size() : width_ * 2; }
+  // Moves past the current window.
+  void Advance() {
+    pos_ += buffer_.size();
+    width_ = kWindowBytes;
+  }
+  // The window's text, NUL-terminated for libpg_query.
+  const std::string& text() const { return buffer_; }
+  size_t offset() const { return pos_; }
+  // True when the window reaches the end of the section.
+  bool last() const { return pos_ + buffer_.size() >= sql_.size(); }
+
+ private:
+  // The end (one past the ';') of the last statement the scanner finds terminated in buffer_;
+  // 0 when there is none.
+  size_t LastTerminator() {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      SplitResult split{pg_query_split_with_scanner(buffer_.c_str())};
+      if (split.r.error != nullptr) {
+        // A token the window's end cut short (an unterminated string or comment): the text
+        // before that token scans the same as in the whole section, so scan only that.
+        const int at = split.r.error->cursorpos;  // 1-based start of the token
+        if (attempt > 0 || at <= 1 || static_cast<size_t>(at - 1) >= buffer_.size()) return 0;
+        buffer_.resize(static_cast<size_t>(at - 1));
+        continue;
+      }
+      size_t cut = 0;
+      for (int i = 0; i < split.r.n_stmts; ++i) {
+        size_t end = static_cast<size_t>(split.r.stmts[i]->stmt_location) +
+                     static_cast<size_t>(split.r.stmts[i]->stmt_len);
+        if (end < buffer_.size() && buffer_[end] == ';') cut = std::max(cut, end + 1);
+      }
+      return cut;
+    }
+    return 0;
+  }
+
+  std::string_view sql_;
+  size_t pos_ = 0;
+  size_t width_ = kWindowBytes;
+  std::string buffer_;
+};
+
+// Adds the statements libpg_query found in a window at `offset` of the section.
+void AddStatements(const std::string& window, size_t offset, const PgQuerySplitResult& split,
+                   StatementList& out) {
   for (int i = 0; i < split.n_stmts; ++i) {
-    size_t begin = std::min<size_t>(split.stmts[i]->stmt_location, sql.size());
+    size_t begin = std::min<size_t>(split.stmts[i]->stmt_location, window.size());
     size_t len = split.stmts[i]->stmt_len;
     // stmt_len 0 means "to the end of the input" (PostgreSQL's RawStmt convention).
-    if (len == 0 || begin + len > sql.size()) len = sql.size() - begin;
-    std::string_view text(sql.data() + begin, len);
+    if (len == 0 || begin + len > window.size()) len = window.size() - begin;
+    std::string_view text(window.data() + begin, len);
     if (SkipBlanksAndComments(text, 0) >= text.size()) continue;
-    out.push_back({std::string(text), begin});
+    out.Add(offset + begin, len);
   }
-  return out;
 }
 
 }  // namespace
 
-Result<std::vector<SqlStatement>> SplitStatements(const std::string& sql, size_t* error_offset) {
-  PgQuerySplitResult split = pg_query_split_with_parser(sql.c_str());
-  struct Guard {  // frees libpg_query's result on every path
-    PgQuerySplitResult& r;
-    ~Guard() { pg_query_free_split_result(r); }
-  } guard{split};
-  if (split.error != nullptr) {
-    // cursorpos is 1-based, in bytes; 0 when unknown.
-    if (error_offset != nullptr) {
-      *error_offset =
-          split.error->cursorpos > 0 ? std::min<size_t>(split.error->cursorpos - 1, sql.size()) : 0;
-    }
-    return Status::MigrationFailed(fmt::format("cannot parse the SQL: {}", split.error->message));
+Result<StatementList> SplitStatements(std::string_view sql, size_t* error_offset) {
+  if (sql.size() >= std::numeric_limits<uint32_t>::max()) {
+    if (error_offset != nullptr) *error_offset = 0;
+    return Status::MigrationFailed(fmt::format(
+        "a section of {} bytes cannot be split into statements (the limit is 4 GiB)", sql.size()));
   }
-  return FromSplit(sql, split);
+  StatementList out(sql);
+  Windows windows(sql);
+  while (!windows.done()) {
+    if (!windows.Load()) {
+      windows.Widen();
+      continue;
+    }
+    const std::string& text = windows.text();
+    SplitResult split{pg_query_split_with_parser(text.c_str())};
+    if (split.r.error != nullptr) {
+      // cursorpos is 1-based, in bytes; 0 when unknown.
+      const size_t at = split.r.error->cursorpos > 0 ? split.r.error->cursorpos - 1 : 0;
+      if (at >= text.size() && !windows.last()) {
+        // The window ended inside a statement that holds ';' of its own (BEGIN ATOMIC ...
+        // END): a wider window takes it whole.
+        windows.Widen();
+        continue;
+      }
+      if (error_offset != nullptr) *error_offset = windows.offset() + std::min(at, text.size());
+      return Status::MigrationFailed(
+          fmt::format("cannot parse the SQL: {}", split.r.error->message));
+    }
+    AddStatements(text, windows.offset(), split.r, out);
+    windows.Advance();
+  }
+  return out;
 }
 
-std::vector<SqlStatement> SplitStatementsLoosely(const std::string& sql) {
-  PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
-  std::vector<SqlStatement> out;
-  if (split.error == nullptr) out = FromSplit(sql, split);
-  pg_query_free_split_result(split);
-  if (out.empty()) out.push_back({sql, 0});
+StatementList SplitStatementsLoosely(std::string_view sql) {
+  StatementList out(sql);
+  if (sql.size() >= std::numeric_limits<uint32_t>::max()) return out;
+  Windows windows(sql);
+  while (!windows.done()) {
+    if (!windows.Load()) {
+      windows.Widen();
+      continue;
+    }
+    const std::string& text = windows.text();
+    SplitResult split{pg_query_split_with_scanner(text.c_str())};
+    if (split.r.error != nullptr) {
+      // Only the last window can fail to scan (Load cut the others before the bad token).
+      size_t rest = windows.offset();
+      out.Add(rest, sql.size() - rest);
+      break;
+    }
+    AddStatements(text, windows.offset(), split.r, out);
+    windows.Advance();
+  }
+  if (out.empty()) out.Add(0, sql.size());
   return out;
 }
 
@@ -87,6 +193,11 @@ bool IsTransactionControl(std::string_view statement) {
   return false;
 }
 
+std::string FirstWord(std::string_view statement) {
+  std::vector<std::string> w = LeadingWords(statement, 1);
+  return w.empty() ? std::string() : std::move(w[0]);
+}
+
 size_t CharPositionToOffset(std::string_view text, int position) {
   size_t offset = 0;
   // Step over position-1 UTF-8 characters; continuation bytes (10xxxxxx) start none.
@@ -100,8 +211,7 @@ size_t CharPositionToOffset(std::string_view text, int position) {
 }
 
 bool IsClientCopy(std::string_view statement) {
-  std::vector<std::string> w = LeadingWords(statement, 1);
-  if (w.empty() || w[0] != "COPY") return false;
+  if (FirstWord(statement) != "COPY") return false;
   const std::string sql(statement);
   PgQueryParseResult parsed = pg_query_parse(sql.c_str());
   bool client = false;
