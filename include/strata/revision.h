@@ -65,8 +65,14 @@ bool IsValidRevisionId(std::string_view id);
 // Parses a revision file. Fails with kInvalidScripts and file:line on: a missing or invalid
 // "Revision ID", invalid ids in Revises/Depends On, an invalid Transactional value, a repeated
 // header field, a missing or repeated upgrade section, a downgrade section before the upgrade
-// section, SQL before the first section marker.
+// section, SQL before the first section marker (once per file, at its first such line), a file
+// that is not text (a NUL byte: reported alone, at its line).
 Result<Revision> ParseRevisionFile(std::string_view text, std::string_view path);
+
+// The same, taking over `text`'s buffer for the largest section instead of copying it (the
+// folder loader's way with a large file: one copy of it in memory, not two). `text` is left
+// empty or unspecified.
+Result<Revision> ParseOwnedRevisionFile(std::string&& text, std::string_view path);
 
 // Renders a revision in the file format above. ParseRevisionFile(RenderRevisionFile(r)) == r
 // for every field (path excepted).

@@ -22,8 +22,10 @@ namespace {
 
 // Reads a whole file relative to an open folder with plain POSIX calls (openat, read, close) into
 // `out`, which the caller reuses from file to file: `history` over 10,000 files is dominated by
-// system calls and allocations, so no fstat, no second read when the first one came back short (a
-// regular file reads short only at its end), and no buffer per file.
+// system calls and allocations, so no fstat for a file that fits in the first read, no second
+// read when the first one came back short (a regular file reads short only at its end), and no
+// buffer per file. A larger file is measured once and read into a buffer of its exact size
+// (growing by doubling would hold up to twice a large revision).
 Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown, std::string& out) {
   int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -32,9 +34,10 @@ Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown,
   }
   constexpr size_t kChunk = 16384;
   size_t used = 0;
+  size_t want = kChunk;  // what the next read asks for
   for (;;) {
-    if (out.size() < used + kChunk) out.resize(used + kChunk);
-    ssize_t n = ::read(fd, out.data() + used, kChunk);
+    if (out.size() < used + want) out.resize(used + want);
+    ssize_t n = ::read(fd, out.data() + used, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -43,7 +46,13 @@ Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown,
           .WithLocation(shown);
     }
     used += static_cast<size_t>(n);
-    if (static_cast<size_t>(n) < kChunk) break;
+    if (static_cast<size_t>(n) < want) break;
+    want = kChunk;
+    struct stat st {};
+    if (used == kChunk && ::fstat(fd, &st) == 0 && static_cast<size_t>(st.st_size) >= used) {
+      // One byte more than the rest, so that the read which fills it comes back short (EOF).
+      want = static_cast<size_t>(st.st_size) - used + 1;
+    }
   }
   ::close(fd);
   out.resize(used);
@@ -123,7 +132,11 @@ Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir) {
         problems[i] = std::move(read);
         continue;
       }
-      Result<Revision> rev = ParseRevisionFile(text, shown);
+      // A large file's buffer becomes its largest section rather than being copied into it.
+      constexpr size_t kHandOverFrom = size_t{1} << 20;
+      Result<Revision> rev = text.size() >= kHandOverFrom
+                                 ? ParseOwnedRevisionFile(std::move(text), shown)
+                                 : ParseRevisionFile(text, shown);
       if (rev.ok()) {
         revisions[i] = std::move(rev).value();
       } else {

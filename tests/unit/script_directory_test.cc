@@ -132,6 +132,37 @@ TEST_F(ScriptDirectoryTest, ReadsFilesOfEverySizeWhole) {
   EXPECT_EQ(g->Find("aaaa0003")->upgrade.sql, "X;");
 }
 
+// A file that is not text in the folder is reported once, naming it and the line of its first
+// NUL byte; a revision of several MB (read at its exact size and handed over to its section)
+// comes back whole.
+TEST_F(ScriptDirectoryTest, BinaryFileIsOneProblemAndLargeFilesLoadWhole) {
+  std::string upgrade;
+  for (int i = 0; i < 200000; ++i) upgrade += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  upgrade.pop_back();
+  Write("aaaa0001_big.sql", "-- big\n-- Revision ID: aaaa0001\n-- migrate:upgrade\n" + upgrade +
+                                "\n-- migrate:downgrade\nDELETE FROM t;\n");
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->Find("aaaa0001")->upgrade.sql, upgrade);
+  EXPECT_EQ(g->Find("aaaa0001")->downgrade->sql, "DELETE FROM t;");
+
+  std::string noise;
+  unsigned state = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 1103515245u + 12345u;
+    noise += static_cast<char>((state >> 16) & 0xFF);
+  }
+  Write("aaaa0002_noise.sql", "-- pasted\n" + noise);
+  g = LoadScriptDirectory(dir_);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().kind(), ErrorKind::kInvalidScripts);
+  const std::string text = g.status().ToString();
+  EXPECT_THAT(text, HasSubstr("aaaa0002_noise.sql:"));
+  EXPECT_THAT(text, HasSubstr("not a text file"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("SQL before the first section marker")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("problems")));
+}
+
 // Large folders are read by two threads, each filling its own half: every revision must arrive,
 // and problems from both halves must be reported in file order.
 TEST_F(ScriptDirectoryTest, LargeFoldersLoadWholeAndReportProblemsInOrder) {
