@@ -1,16 +1,25 @@
 // Large revisions (issue 15): a data migration of hundreds of thousands of statements runs in
 // memory that grows with its file (held once) and a small index per statement, not with copies,
-// parse trees or pending results per statement. Measured on the real binary with wait4's peak
-// RSS; no timing is asserted (timings are in bench/large).
+// parse trees or pending results per statement (measured on the real binary with wait4's peak
+// RSS; no timing is asserted: timings are in bench/large), and shows its progress when stderr is
+// a terminal.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "cli/cli_fixture.h"
 
 namespace strata::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 class LargeRevisionTest : public CliFixture {
  protected:
@@ -53,6 +62,65 @@ TEST_P(LargeRevisionTest, PeakMemoryGrowsWithTheFileNotWithCopiesPerStatement) {
   EXPECT_LT(per_statement, 100.0) << "peak RSS " << small << " KB for " << kSmall << " statements, "
                                   << large << " KB for " << kLarge;
 #endif
+}
+
+// Runs strata in `cwd` with stdout and stderr on a pseudo-terminal (a person's terminal), and
+// returns what it wrote there and its exit code.
+Output RunOnATerminal(const std::string& cwd, const std::string& url,
+                      const std::vector<std::string>& args) {
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return {};
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    setenv("STRATA_URL", url.c_str(), 1);
+    for (const char* name : {"DATABASE_URI", "DATABASE_URL", "STRATA_CONFIG"}) unsetenv(name);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv{const_cast<char*>(STRATA_BINARY)};
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(STRATA_BINARY, argv.data());
+    _exit(127);
+  }
+  Output o;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n > 0) {
+      o.out.append(buf, static_cast<size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // EIO once the child closed its side
+    }
+  }
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return o;
+}
+
+// On a terminal, a revision of a few MB shows a progress line (statements, rate), redrawn in
+// place and blanked before the next output; through a pipe, or with -q, it shows none.
+TEST_P(LargeRevisionTest, ProgressShowsOnATerminalOnly) {
+  BigRevision(100000);
+  Output tty = RunOnATerminal(ws_.dir(), db_->url(), {"upgrade", "head"});
+  EXPECT_EQ(tty.code, 0) << tty.out;
+  // Drawn after a carriage return, over the line it replaces.
+  EXPECT_THAT(tty.out,
+              ::testing::ContainsRegex("\rupgrade bbbb0001: [0-9,]+ statements \\([0-9]+%\\), "
+                                       "[0-9.]+ s, [0-9,]+ statements/s"));
+  EXPECT_EQ(Strata({"-q", "downgrade", "base"}).code, 0);
+
+  Output piped = Strata({"upgrade", "head"});
+  EXPECT_EQ(piped.code, 0) << piped.err;
+  EXPECT_THAT(piped.err + piped.out, ::testing::Not(HasSubstr("statements/s")));
+  EXPECT_EQ(Strata({"-q", "downgrade", "base"}).code, 0);
+
+  Output quiet = RunOnATerminal(ws_.dir(), db_->url(), {"-q", "upgrade", "head"});
+  EXPECT_EQ(quiet.code, 0) << quiet.out;
+  EXPECT_THAT(quiet.out, ::testing::Not(HasSubstr("statements/s")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, LargeRevisionTest,

@@ -14,6 +14,7 @@
 #include "driver/postgres/pg_error.h"
 #include "driver/postgres/step_notices.h"
 #include "driver/sql_text.h"
+#include "driver/step_progress.h"
 #include "driver/utc_time.h"
 #include "strata/url.h"
 
@@ -501,6 +502,7 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(const StepRun& run,
   const Step& step = *run.step;
   const size_t count = statements != nullptr ? statements->size() : 0;
   StepNotices notices(*session_, options_, step);
+  ProgressReporter progress(options_, step);
   size_t next = 0;  // the first statement not sent yet
   for (int batch = 0;; ++batch) {
     Pipeline pipeline(*session_);
@@ -536,6 +538,8 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(const StepRun& run,
     if (last) AddStepDone(pipeline, run, std::nullopt);
     notices.Following(&pipeline, statements);
     STRATA_RETURN_IF_ERROR(RunWrite(pipeline, first_prepare, &step, statements));
+    progress.Report(static_cast<int64_t>(next),
+                    last ? step.section().sql.size() : (*statements)[next].offset);
     if (last) return StepOutcome::kApplied;
   }
 }
@@ -660,6 +664,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   }
   const int count = static_cast<int>(statements.size());
   StepNotices notices(*session_, options_, step);
+  ProgressReporter progress(options_, step);
   for (int i = 0; i < count; ++i) {
     const SqlStatement statement = statements[static_cast<size_t>(i)];
     notices.At(statement);
@@ -714,6 +719,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
                              run.applied_by, run.strata_version, PartialFailureLogText(partial)});
       return NoteLogFailure(std::move(partial), recorded);
     }
+    progress.Report(i + 1, statement.offset + statement.text.size());
   }
   if (set_timeout) session_->ExecRaw("RESET lock_timeout");
   Pipeline pipeline(*session_);
