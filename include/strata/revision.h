@@ -22,6 +22,7 @@
 #ifndef STRATA_REVISION_H_
 #define STRATA_REVISION_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,10 @@ struct Revision {
 
 // True when `id` is 1-32 characters of [0-9A-Za-z_].
 bool IsValidRevisionId(std::string_view id);
+
+// The largest revision file strata reads unless strata.toml's max_revision_size says otherwise:
+// a revision's SQL is held in memory (once) while it is checked and run.
+inline constexpr uint64_t kDefaultMaxRevisionSize = uint64_t{64} << 20;
 
 // Parses a revision file. Fails with kInvalidScripts and file:line on: a missing or invalid
 // "Revision ID", invalid ids in Revises/Depends On, an invalid Transactional value, a repeated

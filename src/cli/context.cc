@@ -32,7 +32,9 @@ Result<Context> Context::Create(const GlobalOptions& options) {
 
 std::string Context::redacted_url() const { return RedactUrl(settings_.url); }
 
-Result<RevisionGraph> Context::LoadGraph() const { return LoadScriptDirectory(settings_.dir); }
+Result<RevisionGraph> Context::LoadGraph() const {
+  return LoadScriptDirectory(settings_.dir, settings_.max_revision_size);
+}
 
 Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
   Result<DatabaseUrl> url = ParseDatabaseUrl(settings_.url);

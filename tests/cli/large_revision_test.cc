@@ -123,6 +123,26 @@ TEST_P(LargeRevisionTest, ProgressShowsOnATerminalOnly) {
   EXPECT_THAT(quiet.out, ::testing::Not(HasSubstr("statements/s")));
 }
 
+// A revision file above strata.toml's max_revision_size is refused before anything runs (exit
+// 3) by upgrade and by lint, naming the file, the limit and the setting; raising it lets it run.
+TEST_P(LargeRevisionTest, FilesAboveMaxRevisionSizeAreRefusedNamingTheSetting) {
+  BigRevision(60000);  // about 2 MB
+  ws_.Write("strata.toml", "max_revision_size = \"1MB\"\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"upgrade", "head"},
+        std::vector<std::string>{"lint", "migrations/bbbb0001_rev.sql"}}) {
+    Output o = Strata(args);
+    EXPECT_EQ(o.code, 3) << args[0] << ": " << o.err;
+    EXPECT_THAT(o.err, HasSubstr("migrations/bbbb0001_rev.sql"));
+    EXPECT_THAT(o.err, HasSubstr("larger than max_revision_size (1.0 MB)"));
+  }
+  EXPECT_FALSE(TableExists("big"));
+  ws_.Write("strata.toml", "max_revision_size = \"8MB\"\n");
+  Output o = Strata({"-q", "upgrade", "head"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(TableExists("big"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, LargeRevisionTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& p) { return std::string(BackendName(p.param)); });

@@ -163,6 +163,27 @@ TEST_F(ScriptDirectoryTest, BinaryFileIsOneProblemAndLargeFilesLoadWhole) {
   EXPECT_THAT(text, ::testing::Not(HasSubstr("problems")));
 }
 
+// A file larger than max_revision_size is refused before it is read whole, naming its size, the
+// limit and the setting that raises it; at the limit it is read.
+TEST_F(ScriptDirectoryTest, FilesAboveMaxRevisionSizeAreRefusedNamingTheSetting) {
+  std::string text = "-- m\n-- Revision ID: aaaa0001\n-- migrate:upgrade\n";
+  text.append((size_t{3} << 19) - text.size(), ' ');  // 1.5 MB
+  Write("aaaa0001_big.sql", text);
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_, uint64_t{1} << 20);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().kind(), ErrorKind::kInvalidScripts);
+  EXPECT_EQ(g.status().file(), (dir_ / "aaaa0001_big.sql").string());
+  EXPECT_THAT(g.status().message(), HasSubstr("the file is 1.5 MB, larger than "
+                                              "max_revision_size (1.0 MB)"));
+  EXPECT_THAT(g.status().hint(), HasSubstr("max_revision_size = \"256MB\""));
+  EXPECT_TRUE(LoadScriptDirectory(dir_, text.size()).ok());
+
+  Result<Revision> one = ReadRevisionFile(dir_ / "aaaa0001_big.sql", uint64_t{1} << 20);
+  ASSERT_FALSE(one.ok());
+  EXPECT_THAT(one.status().message(), HasSubstr("max_revision_size"));
+  EXPECT_TRUE(ReadRevisionFile(dir_ / "aaaa0001_big.sql").ok());
+}
+
 // Large folders are read by two threads, each filling its own half: every revision must arrive,
 // and problems from both halves must be reported in file order.
 TEST_F(ScriptDirectoryTest, LargeFoldersLoadWholeAndReportProblemsInOrder) {
