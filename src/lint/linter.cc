@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sqlsplit/sql_windows.h"
 #include "strata/lint.h"
 
 namespace strata {
@@ -150,10 +151,18 @@ struct Statement {
   std::vector<std::string> allow;
 };
 
-// Splits and parses a section. Never fails: problems become statements carrying an error.
-std::vector<Statement> ParseSection(const std::string& sql) {
+// Splits and parses a section (or a window of one). Never fails: problems become statements
+// carrying an error. With `ends_early` given, a text whose parse runs out of input inside a
+// statement (a window cut inside a BEGIN ATOMIC body) sets it and returns nothing.
+std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early = nullptr) {
   std::vector<Statement> out;
   PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+  if (parsed.error != nullptr && ends_early != nullptr &&
+      EndsInsideAStatement(parsed.error->cursorpos, sql.size())) {
+    pg_query_free_parse_result(parsed);
+    *ends_early = true;
+    return out;
+  }
   if (parsed.error == nullptr) {
     Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
     pg_query_free_parse_result(parsed);
@@ -733,25 +742,61 @@ struct Linter::Impl {
     for (size_t i = 0; i < sec.sql.size(); ++i) {
       if (sec.sql[i] == '\n') line_starts.push_back(i + 1);
     }
-    std::vector<Statement> stmts = ParseSection(sec.sql);
-    std::vector<std::string> leading = LocateStatements(sec.sql, stmts);
-    for (const Statement& st : stmts) {
-      if (!st.error.empty()) {
-        if (!reporting) continue;
-        if (config.dialect == LintDialect::kSqlite) {
-          ++report.not_checked;
-          report.notes.push_back({rev->path, LineOf(st.error_at), rev->id,
-                                  "not checked (SQLite syntax): " + st.error});
-        } else {
-          Emit("parse-error", st.error, LineOf(st.error_at), &st.allow);
-        }
+    // A window of whole statements at a time (sql_windows.h), so that parse trees exist for one
+    // window at once however large the section. Each window but the last holds its last
+    // statement back: the next window starts at it, so that an allow comment on the line where
+    // it ends (`...; -- strata:allow x`) is seen with it.
+    std::vector<std::string> leading;
+    std::vector<std::string> held_allow;  // what the held-back statement's leading comments allow
+    bool first = true;
+    SqlWindows windows(sec.sql);
+    while (!windows.done()) {
+      if (!windows.Load()) {
+        windows.Widen();
         continue;
       }
-      if (reporting) ++report.statements;
-      OnStatement(st);
+      const std::string& text = windows.text();
+      bool ends_early = false;
+      std::vector<Statement> stmts = ParseSection(text, windows.last() ? nullptr : &ends_early);
+      if (!windows.last() && (ends_early || stmts.size() < 2)) {
+        windows.Widen();
+        continue;
+      }
+      std::vector<std::string> window_leading = LocateStatements(text, stmts);
+      if (first) leading = std::move(window_leading);
+      if (!first && !stmts.empty()) {
+        stmts.front().allow.insert(stmts.front().allow.end(), held_allow.begin(), held_allow.end());
+      }
+      const size_t base = windows.offset();
+      for (Statement& st : stmts) {
+        st.start += base;
+        st.error_at += base;
+      }
+      const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
+      for (size_t i = 0; i < checked; ++i) Check(stmts[i]);
+      if (windows.last()) break;
+      held_allow = std::move(stmts.back().allow);
+      windows.AdvanceTo(stmts.back().start);
+      first = false;
     }
     stmt = nullptr;
     return leading;
+  }
+
+  void Check(const Statement& st) {
+    if (!st.error.empty()) {
+      if (!reporting) return;
+      if (config.dialect == LintDialect::kSqlite) {
+        ++report.not_checked;
+        report.notes.push_back(
+            {rev->path, LineOf(st.error_at), rev->id, "not checked (SQLite syntax): " + st.error});
+      } else {
+        Emit("parse-error", st.error, LineOf(st.error_at), &st.allow);
+      }
+      return;
+    }
+    if (reporting) ++report.statements;
+    OnStatement(st);
   }
 };
 

@@ -9,14 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "driver/sql_text.h"
+#include "sqlsplit/sql_windows.h"
 
 namespace strata::pg {
 namespace {
-
-// How much of a section libpg_query sees at once. Its parse trees take tens of times the text's
-// size, so this bounds the splitter's memory to a few MB; the cost per call is small against
-// the parsing itself.
-constexpr size_t kWindowBytes = 256 * 1024;
 
 // Frees libpg_query's result on every path.
 struct SplitResult {
@@ -42,69 +38,6 @@ std::vector<std::string> LeadingWords(std::string_view statement, size_t n) {
   return words;
 }
 
-// Consecutive windows of a section, each ending just after a ';' that PostgreSQL's scanner sees
-// at the top level (outside strings, comments, dollar quotes and parentheses), so that each
-// window holds whole statements, except that a BEGIN ATOMIC body's inner ';' may end one too
-// (the parser then finds the window's input ending early, and the caller widens it).
-class Windows {
- public:
-  explicit Windows(std::string_view sql) : sql_(sql) {}
-
-  bool done() const { return pos_ >= sql_.size(); }
-  // Loads the next window into text(). False when no top-level ';' was found in it: Widen()
-  // and call again.
-  bool Load() {
-    const size_t size = std::min(width_, sql_.size() - pos_);
-    buffer_.assign(sql_.substr(pos_, size));
-    if (last()) return true;
-    size_t cut = LastTerminator();
-    if (cut == 0) return false;
-    buffer_.resize(cut);
-    return true;
-  }
-  void Widen() { width_ = width_ > sql_.size() ? sql_.size() : width_ * 2; }
-  // Moves past the current window.
-  void Advance() {
-    pos_ += buffer_.size();
-    width_ = kWindowBytes;
-  }
-  // The window's text, NUL-terminated for libpg_query.
-  const std::string& text() const { return buffer_; }
-  size_t offset() const { return pos_; }
-  // True when the window reaches the end of the section.
-  bool last() const { return pos_ + buffer_.size() >= sql_.size(); }
-
- private:
-  // The end (one past the ';') of the last statement the scanner finds terminated in buffer_;
-  // 0 when there is none.
-  size_t LastTerminator() {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      SplitResult split{pg_query_split_with_scanner(buffer_.c_str())};
-      if (split.r.error != nullptr) {
-        // A token the window's end cut short (an unterminated string or comment): the text
-        // before that token scans the same as in the whole section, so scan only that.
-        const int at = split.r.error->cursorpos;  // 1-based start of the token
-        if (attempt > 0 || at <= 1 || static_cast<size_t>(at - 1) >= buffer_.size()) return 0;
-        buffer_.resize(static_cast<size_t>(at - 1));
-        continue;
-      }
-      size_t cut = 0;
-      for (int i = 0; i < split.r.n_stmts; ++i) {
-        size_t end = static_cast<size_t>(split.r.stmts[i]->stmt_location) +
-                     static_cast<size_t>(split.r.stmts[i]->stmt_len);
-        if (end < buffer_.size() && buffer_[end] == ';') cut = std::max(cut, end + 1);
-      }
-      return cut;
-    }
-    return 0;
-  }
-
-  std::string_view sql_;
-  size_t pos_ = 0;
-  size_t width_ = kWindowBytes;
-  std::string buffer_;
-};
-
 // Adds the statements libpg_query found in a window at `offset` of the section.
 void AddStatements(const std::string& window, size_t offset, const PgQuerySplitResult& split,
                    StatementList& out) {
@@ -128,7 +61,7 @@ Result<StatementList> SplitStatements(std::string_view sql, size_t* error_offset
         "a section of {} bytes cannot be split into statements (the limit is 4 GiB)", sql.size()));
   }
   StatementList out(sql);
-  Windows windows(sql);
+  SqlWindows windows(sql);
   while (!windows.done()) {
     if (!windows.Load()) {
       windows.Widen();
@@ -137,14 +70,14 @@ Result<StatementList> SplitStatements(std::string_view sql, size_t* error_offset
     const std::string& text = windows.text();
     SplitResult split{pg_query_split_with_parser(text.c_str())};
     if (split.r.error != nullptr) {
-      // cursorpos is 1-based, in bytes; 0 when unknown.
-      const size_t at = split.r.error->cursorpos > 0 ? split.r.error->cursorpos - 1 : 0;
-      if (at >= text.size() && !windows.last()) {
+      if (!windows.last() && EndsInsideAStatement(split.r.error->cursorpos, text.size())) {
         // The window ended inside a statement that holds ';' of its own (BEGIN ATOMIC ...
         // END): a wider window takes it whole.
         windows.Widen();
         continue;
       }
+      // cursorpos is 1-based, in bytes; 0 when unknown.
+      const size_t at = split.r.error->cursorpos > 0 ? split.r.error->cursorpos - 1 : 0;
       if (error_offset != nullptr) *error_offset = windows.offset() + std::min(at, text.size());
       return Status::MigrationFailed(
           fmt::format("cannot parse the SQL: {}", split.r.error->message));
@@ -158,7 +91,7 @@ Result<StatementList> SplitStatements(std::string_view sql, size_t* error_offset
 StatementList SplitStatementsLoosely(std::string_view sql) {
   StatementList out(sql);
   if (sql.size() >= std::numeric_limits<uint32_t>::max()) return out;
-  Windows windows(sql);
+  SqlWindows windows(sql);
   while (!windows.done()) {
     if (!windows.Load()) {
       windows.Widen();

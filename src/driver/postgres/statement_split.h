@@ -4,10 +4,10 @@
 // ';'. No hand-written splitter: a wrong cut in a non-transactional revision would run half a
 // statement.
 //
-// Memory stays bounded however large the section: it is split a window (256 KB) at a time, each
-// window ending after a ';' that PostgreSQL's scanner sees at the top level, so libpg_query's
-// parse trees (tens of times the text's size) exist for one window at once; the result is an
-// index of offsets into the section (8 bytes per statement), not copies of the statements.
+// Memory stays bounded however large the section: it is split a window of whole statements at a
+// time (sqlsplit/sql_windows.h), so libpg_query's parse trees exist for one window at once; the
+// result is an index of offsets into the section (8 bytes per statement), not copies of the
+// statements.
 //
 // Also maps the positions PostgreSQL reports inside a statement back to bytes of the section.
 // Pure; thread-safe (libpg_query keeps its memory per thread).
