@@ -20,9 +20,9 @@ namespace strata {
 
 class SqlWindows {
  public:
-  // The usual width of a window. Parse trees of 256 KB of SQL take a few MB; the cost of a call
-  // is small against the parsing itself.
-  static constexpr size_t kWindowBytes = 256 * 1024;
+  // The usual width of a window: the parse trees of 64 KB of SQL take a few MB, and the cost of
+  // a call is small against the parsing itself.
+  static constexpr size_t kWindowBytes = 64 * 1024;
 
   explicit SqlWindows(std::string_view sql) : sql_(sql) {}
 

@@ -349,7 +349,7 @@ TEST_F(PostgresDriverTest, DollarQuotedBodiesSurviveNonTransactionalSplitting) {
   EXPECT_THAT(Versions(*driver), ::testing::ElementsAre("fn1"));
 }
 
-// A revision larger than the splitter's window (256 KB) and than one pipeline batch (5,000
+// A revision larger than the splitter's window (64 KB) and than one pipeline batch (5,000
 // statements): a BEGIN ATOMIC body whose inner ';'s straddle a window's end, a dollar-quoted
 // literal longer than a window, a CREATE RULE's parenthesised actions and strings holding ';'
 // each run as one statement, every statement runs once, and a notice from a later batch names

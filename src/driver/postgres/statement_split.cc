@@ -7,6 +7,7 @@
 #include <cctype>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "driver/sql_text.h"
 #include "sqlsplit/sql_windows.h"

@@ -16,9 +16,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "strata/status.h"
 
@@ -54,7 +54,9 @@ class StatementList {
     uint32_t length;
   };
   std::string_view sql_;
-  std::vector<Span> spans_;
+  // A deque, not a vector: it grows a block at a time, never holding the old and the new copy
+  // of a million spans at once.
+  std::deque<Span> spans_;
 };
 
 // Statements holding only comments or blanks are dropped. kMigrationFailed on a syntax error
