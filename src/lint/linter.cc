@@ -750,11 +750,7 @@ struct Linter::Impl {
     std::vector<std::string> held_allow;  // what the held-back statement's leading comments allow
     bool first = true;
     SqlWindows windows(sec.sql);
-    while (!windows.done()) {
-      if (!windows.Load()) {
-        windows.Widen();
-        continue;
-      }
+    while (windows.Next()) {
       const std::string& text = windows.text();
       bool ends_early = false;
       std::vector<Statement> stmts = ParseSection(text, windows.last() ? nullptr : &ends_early);

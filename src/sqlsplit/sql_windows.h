@@ -26,12 +26,17 @@ class SqlWindows {
 
   explicit SqlWindows(std::string_view sql) : sql_(sql) {}
 
-  // True when every window was taken.
-  bool done() const { return pos_ >= sql_.size(); }
-  // Loads the next window into text(). False when it holds no top-level ';' (one statement
-  // longer than the window): Widen() and Load() again.
-  bool Load();
-  // Doubles the window's width for the next Load() (up to the rest of the text).
+  // Loads the next window into text(), widening it until it holds a top-level ';' (or reaches
+  // the end of the text). False when every window was taken. After Widen(), loads the same
+  // window wider.
+  bool Next() {
+    while (pos_ < sql_.size()) {
+      if (Load()) return true;
+      Widen();
+    }
+    return false;
+  }
+  // Doubles the window's width for the next Next() (up to the rest of the text).
   void Widen() { width_ = width_ > sql_.size() ? sql_.size() : width_ * 2; }
   // The next window starts after the current one.
   void Advance() { AdvanceTo(pos_ + buffer_.size()); }
@@ -49,6 +54,9 @@ class SqlWindows {
   bool last() const { return pos_ + buffer_.size() >= sql_.size(); }
 
  private:
+  // Loads the window at pos_ into buffer_. False when it holds no top-level ';' (one statement
+  // longer than the window).
+  bool Load();
   // The end (one past the ';') of the last statement the scanner finds terminated in buffer_;
   // 0 when there is none.
   size_t LastTerminator();

@@ -63,11 +63,7 @@ Result<StatementList> SplitStatements(std::string_view sql, size_t* error_offset
   }
   StatementList out(sql);
   SqlWindows windows(sql);
-  while (!windows.done()) {
-    if (!windows.Load()) {
-      windows.Widen();
-      continue;
-    }
+  while (windows.Next()) {
     const std::string& text = windows.text();
     SplitResult split{pg_query_split_with_parser(text.c_str())};
     if (split.r.error != nullptr) {
@@ -93,11 +89,7 @@ StatementList SplitStatementsLoosely(std::string_view sql) {
   StatementList out(sql);
   if (sql.size() >= std::numeric_limits<uint32_t>::max()) return out;
   SqlWindows windows(sql);
-  while (!windows.done()) {
-    if (!windows.Load()) {
-      windows.Widen();
-      continue;
-    }
+  while (windows.Next()) {
     const std::string& text = windows.text();
     SplitResult split{pg_query_split_with_scanner(text.c_str())};
     if (split.r.error != nullptr) {
