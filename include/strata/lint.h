@@ -87,7 +87,7 @@ struct LintReport {
   std::vector<std::string> skipped_rules;  // rules that do not apply to the dialect
   int revisions = 0;                       // revisions reported on
   int statements = 0;                      // statements parsed and checked
-  int not_checked = 0;                     // statements the parser could not read (SQLite)
+  int not_checked = 0;  // statements not checked, each with a note: SQLite syntax, too large
   int silenced = 0;                        // findings silenced by allow comments or config
 
   int errors() const;
@@ -120,6 +120,16 @@ std::vector<const Revision*> UpgradeOrder(const RevisionGraph& graph);
 // Lints `revisions` (oldest first); findings only for the ids in `selected` (nullptr = all).
 LintReport LintRevisions(const std::vector<const Revision*>& revisions, const LintConfig& config,
                          const std::set<std::string>* selected = nullptr);
+
+// Which rules fit a set of revision files when no database URL says: SQLite when a statement
+// uses syntax that only SQLite has (AUTOINCREMENT, PRAGMA, WITHOUT ROWID, INSERT OR REPLACE
+// and its siblings, REPLACE INTO, ATTACH DATABASE), PostgreSQL otherwise. `reason` says why, in
+// words for the user ("migrations/x.sql:12 uses AUTOINCREMENT, which only SQLite has").
+struct LintDialectGuess {
+  LintDialect dialect = LintDialect::kPostgres;
+  std::string reason;
+};
+LintDialectGuess GuessLintDialect(const std::vector<const Revision*>& revisions);
 
 }  // namespace strata
 

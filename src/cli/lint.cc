@@ -76,11 +76,6 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   Result<DatabaseUrl> url = ParseDatabaseUrl(settings.url);
   if (!url.ok()) return url.status();
   LintConfig config;
-  config.dialect =
-      url->kind == DatabaseKind::kPostgres ? LintDialect::kPostgres : LintDialect::kSqlite;
-  if (!o.dialect.empty()) {
-    config.dialect = o.dialect == "sqlite" ? LintDialect::kSqlite : LintDialect::kPostgres;
-  }
   config.statement_lock_timeout_set = settings.statement_lock_timeout.count() > 0;
   config.allow = settings.lint_allow;
   for (const std::string& id : config.allow) {
@@ -170,6 +165,25 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   }
   if (!problems.empty()) return Combine(problems);
 
+  // The rules: as --dialect says; else as a configured URL says; else as the files say (the
+  // default URL is SQLite, but that says nothing about what a history was written for).
+  std::string dialect_reason;
+  if (!o.dialect.empty()) {
+    config.dialect = o.dialect == "sqlite" ? LintDialect::kSqlite : LintDialect::kPostgres;
+    dialect_reason = "--dialect";
+  } else if (settings.url_source != "default") {
+    config.dialect =
+        url->kind == DatabaseKind::kPostgres ? LintDialect::kPostgres : LintDialect::kSqlite;
+    dialect_reason = fmt::format("the database URL from {} is {}", settings.url_source,
+                                 url->kind == DatabaseKind::kPostgres ? "PostgreSQL" : "SQLite");
+  } else {
+    std::vector<const Revision*> every;
+    for (const Unit& u : units) every.insert(every.end(), u.order.begin(), u.order.end());
+    LintDialectGuess guess = GuessLintDialect(every);
+    config.dialect = guess.dialect;
+    dialect_reason = std::move(guess.reason);
+  }
+
   LintReport all;
   bool from_database = false;
   for (const Unit& u : units) {
@@ -215,9 +229,15 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
                  {"statements", all.statements},
                  {"not_checked", all.not_checked},
                  {"dialect", dialect},
+                 {"dialect_reason", dialect_reason},
                  {"history", from_database ? "database" : "files"}}}});
   } else {
     std::string out;
+    if (!ctx.quiet()) {
+      out += fmt::format("lint: {} rules ({})\n",
+                         config.dialect == LintDialect::kPostgres ? "PostgreSQL" : "SQLite",
+                         dialect_reason);
+    }
     if (!all.skipped_rules.empty()) {
       std::string ids;
       for (const std::string& id : all.skipped_rules) ids += (ids.empty() ? "" : ", ") + id;
@@ -237,8 +257,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
                          errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s",
                          all.revisions, all.revisions == 1 ? "" : "s", all.statements);
       if (all.not_checked > 0) {
-        out += fmt::format(", {} not checked: SQLite syntax the PostgreSQL parser cannot read",
-                           all.not_checked);
+        out += fmt::format(", {} not checked: see the notes", all.not_checked);
       }
       if (all.silenced > 0) out += fmt::format(", {} silenced", all.silenced);
       out += ")\n";

@@ -5,6 +5,7 @@
 // split with libpg_query's scanner (which copes with $$ bodies and comments) and each statement
 // is parsed alone, so one bad statement is reported at its own file:line and the rest are still
 // checked.
+#include <fmt/format.h>
 #include <pg_query.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/large_stack.h"
 #include "sqlsplit/sql_windows.h"
 #include "strata/lint.h"
 
@@ -142,43 +144,57 @@ size_t CharPositionToOffset(std::string_view text, int pos) {
 
 // One statement of a section: its parse tree, or the parser's error.
 struct Statement {
-  Json tree;            // {"AlterTableStmt": {...}}; null when it did not parse
-  std::string error;    // the parser's message
-  size_t location = 0;  // where the statement's text starts (after the previous `;`)
-  size_t length = 0;    // 0 = to the end of the section
-  size_t start = 0;     // first token
-  size_t error_at = 0;  // offset of the parse error
+  Json tree;             // {"AlterTableStmt": {...}}; null when it did not parse
+  std::string error;     // the parser's message
+  size_t location = 0;   // where the statement's text starts (after the previous `;`)
+  size_t length = 0;     // 0 = to the end of the section
+  size_t start = 0;      // first token
+  size_t error_at = 0;   // offset of the parse error
+  size_t too_large = 0;  // non-blank characters, when more than the parser is given
   std::vector<std::string> allow;
 };
 
 // Splits and parses a section (or a window of one). Never fails: problems become statements
-// carrying an error. With `ends_early` given, a text whose parse runs out of input inside a
-// statement (a window cut inside a BEGIN ATOMIC body) sets it and returns nothing.
+// carrying an error. A deep statement needs a large stack (core/large_stack.h): LintSection runs
+// big sections on one. A statement too large to parse even so comes back marked `too_large`.
+// With `ends_early` given, a text whose parse runs out of input inside a statement (a window cut
+// inside a BEGIN ATOMIC body) sets it and returns nothing.
 std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early = nullptr) {
   std::vector<Statement> out;
-  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
-  if (parsed.error != nullptr && ends_early != nullptr &&
-      EndsInsideAStatement(parsed.error->cursorpos, sql.size())) {
-    pg_query_free_parse_result(parsed);
-    *ends_early = true;
-    return out;
-  }
-  if (parsed.error == nullptr) {
-    Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
-    pg_query_free_parse_result(parsed);
-    // Invalid UTF-8 in the SQL makes the parser's JSON unreadable: find the statement below.
-    if (doc.is_object() && doc.contains("stmts") && doc["stmts"].is_array()) {
-      for (Json& s : doc["stmts"]) {
-        Statement st;
-        st.location = s.value("stmt_location", size_t{0});
-        st.length = s.value("stmt_len", size_t{0});
-        st.tree = std::move(s["stmt"]);
-        out.push_back(std::move(st));
-      }
+  // Whole, unless some statement in it may be too large: then one statement at a time, below.
+  if (sql.size() <= kMaxParseChars || NonBlankChars(sql) <= kMaxParseChars) {
+    PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+    if (parsed.error != nullptr && ends_early != nullptr &&
+        EndsInsideAStatement(parsed.error->cursorpos, sql.size())) {
+      pg_query_free_parse_result(parsed);
+      *ends_early = true;
       return out;
     }
-  } else {
-    pg_query_free_parse_result(parsed);
+    if (parsed.error == nullptr) {
+      Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
+      pg_query_free_parse_result(parsed);
+      // Invalid UTF-8 in the SQL makes the parser's JSON unreadable: find the statement below.
+      if (doc.is_object() && doc.contains("stmts") && doc["stmts"].is_array()) {
+        for (Json& s : doc["stmts"]) {
+          Statement st;
+          st.location = s.value("stmt_location", size_t{0});
+          st.length = s.value("stmt_len", size_t{0});
+          st.tree = std::move(s["stmt"]);
+          out.push_back(std::move(st));
+        }
+        return out;
+      }
+    } else {
+      pg_query_free_parse_result(parsed);
+    }
+  } else if (ends_early != nullptr) {
+    // Too large to turn into JSON here, but the parser alone (no tree walk) still tells whether
+    // the text ends inside a statement.
+    PgQuerySplitResult probe = pg_query_split_with_parser(sql.c_str());
+    *ends_early =
+        probe.error != nullptr && EndsInsideAStatement(probe.error->cursorpos, sql.size());
+    pg_query_free_split_result(probe);
+    if (*ends_early) return out;
   }
 
   PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
@@ -213,6 +229,15 @@ std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early = n
   add_gap(sql.size());
   for (const auto& [loc, len] : pieces) {
     std::string text = sql.substr(loc, len);
+    if (size_t chars = NonBlankChars(text); chars > kMaxParseChars) {
+      Statement st;
+      st.location = loc;
+      st.length = len;
+      st.too_large = chars;
+      st.error_at = loc + SkipBlanksAndComments(text, 0, nullptr);
+      out.push_back(std::move(st));
+      continue;
+    }
     PgQueryParseResult one = pg_query_parse(text.c_str());
     if (one.error != nullptr) {
       Statement st;
@@ -293,21 +318,24 @@ bool IsVolatileFunction(const std::string& name) {
   return kVolatile.count(name) > 0;
 }
 
-// The first volatile function called anywhere in an expression, or "".
+// The first volatile function called anywhere in an expression, or "". Iterative: an expression
+// such as `1+1+…+1` nests once per term, deeper than a recursive walk's stack allows.
 std::string VolatileCall(const Json& expr) {
-  if (expr.is_object()) {
-    if (const Json* fc = Get(expr, "FuncCall")) {
-      std::vector<std::string> names = Names(Arr(*fc, "funcname"));
-      if (!names.empty() && IsVolatileFunction(names.back())) return names.back() + "()";
+  std::vector<const Json*> todo{&expr};
+  while (!todo.empty()) {
+    const Json& node = *todo.back();
+    todo.pop_back();
+    if (node.is_object()) {
+      if (const Json* fc = Get(node, "FuncCall")) {
+        std::vector<std::string> names = Names(Arr(*fc, "funcname"));
+        if (!names.empty() && IsVolatileFunction(names.back())) return names.back() + "()";
+      }
     }
-    for (const auto& [k, v] : expr.items()) {
-      std::string found = VolatileCall(v);
-      if (!found.empty()) return found;
-    }
-  } else if (expr.is_array()) {
-    for (const Json& v : expr) {
-      std::string found = VolatileCall(v);
-      if (!found.empty()) return found;
+    if (node.is_object() || node.is_array()) {
+      // Pushed in reverse: children are visited in the order a recursive walk visits them.
+      for (auto it = node.rbegin(); it != node.rend(); ++it) {
+        if (it->is_structured()) todo.push_back(&*it);
+      }
     }
   }
   return {};
@@ -747,39 +775,57 @@ struct Linter::Impl {
     // statement back: the next window starts at it, so that an allow comment on the line where
     // it ends (`...; -- strata:allow x`) is seen with it.
     std::vector<std::string> leading;
-    std::vector<std::string> held_allow;  // what the held-back statement's leading comments allow
-    bool first = true;
-    SqlWindows windows(sec.sql);
-    while (windows.Next()) {
-      const std::string& text = windows.text();
-      bool ends_early = false;
-      std::vector<Statement> stmts = ParseSection(text, windows.last() ? nullptr : &ends_early);
-      if (!windows.last() && (ends_early || stmts.size() < 2)) {
-        windows.Widen();
-        continue;
+    auto lint_windows = [&] {
+      std::vector<std::string> held_allow;  // what the held-back statement's comments allow
+      bool first = true;
+      SqlWindows windows(sec.sql);
+      while (windows.Next()) {
+        const std::string& text = windows.text();
+        bool ends_early = false;
+        std::vector<Statement> stmts = ParseSection(text, windows.last() ? nullptr : &ends_early);
+        if (!windows.last() && (ends_early || stmts.size() < 2)) {
+          windows.Widen();
+          continue;
+        }
+        std::vector<std::string> window_leading = LocateStatements(text, stmts);
+        if (first) leading = std::move(window_leading);
+        if (!first && !stmts.empty()) {
+          stmts.front().allow.insert(stmts.front().allow.end(), held_allow.begin(),
+                                     held_allow.end());
+        }
+        const size_t base = windows.offset();
+        for (Statement& st : stmts) {
+          st.start += base;
+          st.error_at += base;
+        }
+        const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
+        for (size_t i = 0; i < checked; ++i) Check(stmts[i]);
+        if (windows.last()) break;
+        held_allow = std::move(stmts.back().allow);
+        windows.AdvanceTo(stmts.back().start);
+        first = false;
       }
-      std::vector<std::string> window_leading = LocateStatements(text, stmts);
-      if (first) leading = std::move(window_leading);
-      if (!first && !stmts.empty()) {
-        stmts.front().allow.insert(stmts.front().allow.end(), held_allow.begin(), held_allow.end());
-      }
-      const size_t base = windows.offset();
-      for (Statement& st : stmts) {
-        st.start += base;
-        st.error_at += base;
-      }
-      const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
-      for (size_t i = 0; i < checked; ++i) Check(stmts[i]);
-      if (windows.last()) break;
-      held_allow = std::move(stmts.back().allow);
-      windows.AdvanceTo(stmts.back().start);
-      first = false;
+    };
+    if (sec.sql.size() < kSmallSqlBytes) {
+      lint_windows();
+    } else {
+      RunWithLargeStack(lint_windows);
     }
     stmt = nullptr;
     return leading;
   }
 
   void Check(const Statement& st) {
+    if (st.too_large > 0) {
+      if (!reporting) return;
+      ++report.not_checked;
+      report.notes.push_back(
+          {rev->path, LineOf(st.error_at), rev->id,
+           fmt::format("not checked: the statement has {} non-blank characters, more than the "
+                       "linter parses ({})",
+                       st.too_large, kMaxParseChars)});
+      return;
+    }
     if (!st.error.empty()) {
       if (!reporting) return;
       if (config.dialect == LintDialect::kSqlite) {

@@ -40,6 +40,34 @@ TEST_F(LintCliTest, CompilerStyleFindingsAndExit6) {
   EXPECT_THAT(o.err, HasSubstr("lint found 1 error"));
 }
 
+// With no URL configured anywhere, the default database (SQLite) says nothing about what the
+// history was written for: the files do. The first line says which rules and why.
+TEST_F(LintCliTest, DialectComesFromTheFilesWhenNoUrlIsConfigured) {
+  Rev("aaaa0001", "", "CREATE TABLE n (a int);");
+  Rev("aaaa0002", "aaaa0001", "SET LOCAL lock_timeout = '1s';\nCREATE INDEX n_a ON n (a);");
+  Output pg = Strata({"lint"});
+  EXPECT_EQ(pg.code, 6) << pg.out << pg.err;
+  EXPECT_THAT(pg.out, ::testing::StartsWith("lint: PostgreSQL rules (no database URL is "
+                                            "configured and nothing in the files is "
+                                            "SQLite-only)\n"));
+  EXPECT_THAT(pg.out, HasSubstr("error[index-not-concurrently]"));
+
+  Rev("aaaa0003", "aaaa0002", "-- PRAGMA in a comment is not SQL\nPRAGMA foreign_keys = ON;");
+  Output lite = Strata({"lint"});
+  EXPECT_EQ(lite.code, 0) << lite.out << lite.err;
+  EXPECT_THAT(lite.out, ::testing::StartsWith("lint: SQLite rules (migrations/aaaa0003_rev.sql:8 "
+                                              "uses PRAGMA, which only SQLite has)\n"));
+  EXPECT_THAT(lite.out, Not(HasSubstr("error[index-not-concurrently]")));
+
+  // A configured URL decides, whatever the files say; --dialect decides over both.
+  UsePostgres();
+  Output url = Strata({"lint"});
+  EXPECT_THAT(url.out, ::testing::StartsWith("lint: PostgreSQL rules (the database URL from "
+                                             "STRATA_URL is PostgreSQL)\n"));
+  Output flag = Strata({"lint", "--dialect", "sqlite"});
+  EXPECT_THAT(flag.out, ::testing::StartsWith("lint: SQLite rules (--dialect)\n"));
+}
+
 TEST_F(LintCliTest, WarningsAloneExit0) {
   UsePostgres();
   Rev("aaaa0001", "", "CREATE TABLE n (a json);");

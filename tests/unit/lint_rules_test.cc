@@ -469,9 +469,10 @@ TEST(LintParseTest, LargeSectionsReadAcrossWindowEdgesAsSmallOnes) {
     }
     if (i == 20000) {
       sql += "CREATE FUNCTION atomic_last() RETURNS int LANGUAGE sql BEGIN ATOMIC\n";
-      for (int j = 0; j < 30000; ++j) sql += "  SELECT " + std::to_string(j) + ";\n";
+      // 12,000 lines, 190 KB: wider than a window, within what the linter parses whole.
+      for (int j = 0; j < 12000; ++j) sql += "  SELECT " + std::to_string(j) + ";\n";
       sql += "END;\n";
-      line += 30002;
+      line += 12002;
     }
   }
   const int drop_line = line;
@@ -505,6 +506,99 @@ TEST(LintSqliteTest, SkipsPostgresRulesAndNotesUnreadableSyntax) {
 
 TEST(LintSqliteTest, PostgresHasNoSkippedRules) {
   EXPECT_THAT(LintOnBase("SELECT 1;", true).skipped_rules, IsEmpty());
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+// `<first>+1+1+…+1` with `terms` terms: PostgreSQL parses it into a tree one level deep per
+// term (left-deep), so `first` sits at the bottom.
+std::string DeepSum(const std::string& first, int terms) {
+  std::string sql = first;
+  sql.reserve(static_cast<size_t>(terms) * 2 + first.size());
+  for (int i = 1; i < terms; ++i) sql += "+1";
+  return sql;
+}
+
+// About 7,000 terms used to overflow the stack in the volatile-default walk, and 100,000 in
+// libpg_query's own JSON output (PostgreSQL accepts both). Now every walk is iterative and the
+// parse runs on a large stack: the deepest node is still reached.
+TEST(LintDeepInputTest, HundredThousandTermDefaultsAreWalkedToTheBottom) {
+  for (int terms : {7000, 100000}) {
+    SCOPED_TRACE(terms);
+    LintReport plain = LintOnBase(
+        "ALTER TABLE t ADD COLUMN c int DEFAULT " + DeepSum("1", terms) + ";", true);
+    EXPECT_THAT(RuleIds(plain), Not(Contains("volatile-default")));
+    EXPECT_EQ(plain.statements, 2);  // and the downgrade's SELECT 1
+    LintReport flagged = LintOnBase(
+        "ALTER TABLE t ADD COLUMN c int DEFAULT " + DeepSum("random()::int", terms) + ";", true);
+    EXPECT_THAT(RuleIds(flagged), Contains("volatile-default"));
+  }
+}
+
+// Deeper than any stack strata reserves: not parsed, and said so in a note that does not fail
+// the run. (Bison itself refuses nesting deeper than 10,000 levels: that one is a parse error,
+// as it is for the server.)
+TEST(LintDeepInputTest, StatementsTooLargeToParseAreNotedNotCrashedOn) {
+  LintReport r = LintOnBase("CREATE TABLE n (x int);\nALTER TABLE t ADD COLUMN c int DEFAULT " +
+                                DeepSum("1", 300000) + ";",
+                            true);
+  EXPECT_EQ(r.statements, 2);  // CREATE TABLE and the downgrade's SELECT 1
+  EXPECT_EQ(r.not_checked, 1);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0].line, 11);
+  EXPECT_THAT(r.notes[0].message, ::testing::HasSubstr("more than the linter parses (250000)"));
+  EXPECT_EQ(r.errors(), 0);
+
+  std::string nested = "SELECT 1";
+  for (int i = 0; i < 20000; ++i) nested = "SELECT (" + nested + ")";
+  LintReport deep = LintOnBase("CREATE VIEW v AS " + nested + ";", true);
+  EXPECT_EQ(RuleIds(deep), std::vector<std::string>{"parse-error"});
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+// The dialect a history is written for, from the files alone: SQLite-only words outside
+// comments and quoted text.
+TEST(LintDialectGuessTest, SqliteOnlySyntaxNamesItsLine) {
+  struct GuessCase {
+    const char* sql;
+    LintDialect dialect;
+    const char* reason;  // a substring
+  };
+  const GuessCase guesses[] = {
+      {"CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT);", LintDialect::kSqlite,
+       "x.sql:10 uses AUTOINCREMENT"},
+      {"SELECT 1;\npragma foreign_keys = on;", LintDialect::kSqlite, "x.sql:11 uses PRAGMA"},
+      {"CREATE TABLE a (k text PRIMARY KEY) WITHOUT ROWID;", LintDialect::kSqlite, "WITHOUT ROWID"},
+      {"INSERT OR REPLACE INTO a VALUES (1);", LintDialect::kSqlite, "INSERT OR REPLACE"},
+      {"insert or ignore into a values (1);", LintDialect::kSqlite, "INSERT OR IGNORE"},
+      {"REPLACE INTO a VALUES (1);", LintDialect::kSqlite, "REPLACE INTO"},
+      {"ATTACH DATABASE 'b.db' AS b;", LintDialect::kSqlite, "ATTACH DATABASE"},
+      {"CREATE TABLE a (id bigint GENERATED ALWAYS AS IDENTITY);", LintDialect::kPostgres,
+       "nothing in the files is SQLite-only"},
+      {"-- AUTOINCREMENT\n/* PRAGMA /* nested */ x */ SELECT 'WITHOUT ROWID', \"pragma\";",
+       LintDialect::kPostgres, ""},
+      {"CREATE FUNCTION f() RETURNS int AS $body$ PRAGMA x; $body$ LANGUAGE sql;",
+       LintDialect::kPostgres, ""},
+      {"CREATE OR REPLACE VIEW v AS SELECT 1;", LintDialect::kPostgres, ""},
+      {"SELECT $1, 'it''s AUTOINCREMENT';", LintDialect::kPostgres, ""},
+  };
+  for (const GuessCase& c : guesses) {
+    SCOPED_TRACE(c.sql);
+    Revision r = Rev("x", "", c.sql);
+    r.path = "x.sql";
+    LintDialectGuess guess = GuessLintDialect({&r});
+    EXPECT_EQ(guess.dialect, c.dialect) << guess.reason;
+    EXPECT_THAT(guess.reason, ::testing::HasSubstr(c.reason));
+  }
 }
 
 }  // namespace
