@@ -5,11 +5,15 @@
 # to bench/results/latest.md. What is measured: bench/README.md. Timings are never tests: this
 # prints whether each target was met and exits 0 either way (non-zero only when something broke).
 #
-# Usage: bench/run.sh [--quick] [--no-pg] [--no-install] [--no-build]
+# Then runs the large-revision benchmark, bench/large/run.sh (one revision of 10,000 to
+# 1,000,000 statements against sqlite3 and psql: time and peak memory), unless --no-large.
+#
+# Usage: bench/run.sh [--quick] [--no-pg] [--no-install] [--no-build] [--no-large]
 #   --quick       fewer runs (a smoke test of the bench itself, figures are rough)
 #   --no-pg       skip the PostgreSQL part
 #   --no-install  do not run scripts/install-deps.sh (the tools must already be there)
 #   --no-build    use build-bench/strata as it is
+#   --no-large    skip bench/large/run.sh
 # Environment: BENCH_TMPDIR  where the databases and generated revisions go (default /dev/shm when
 #                            it exists, so that a shared disk's fsync latency does not drown the
 #                            tools' own time; set BENCH_TMPDIR=/var/tmp to include the disk)
@@ -19,14 +23,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-quick=0 pg=1 install=1 build=1
+quick=0 pg=1 install=1 build=1 large=1
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
     --no-pg) pg=0 ;;
     --no-install) install=0 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --no-large) large=0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,6 +63,8 @@ fi
 
 step() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 if ((install)); then
   step "dependencies (scripts/install-deps.sh --bench)"
@@ -66,34 +73,13 @@ fi
 for t in hyperfine cc cmake ninja; do command -v "$t" >/dev/null || die "$t not found (run without --no-install)"; done
 [[ -x $ALEMBIC && -x $PY ]] || die "$ALEMBIC or $PY missing (Debian's alembic and python3-alembic)"
 
-if ((build)); then
-  step "build (Release, $BUILD)"
-  # -O2 rather than CMake's -O3: GCC 12 reports a false -Wrestrict in libstdc++ at -O3, and our
-  # code builds with -Werror.
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRATA_BUILD_TESTS=OFF \
-    "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" >/dev/null
-  targets=(strata)
-  ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^strata_postgres:' && targets+=(strata_postgres)
-  ninja -C "$BUILD" -j "$(nproc)" "${targets[@]}" >&2
-fi
+if ((build)); then bench_build "$BUILD"; fi
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 [[ -x $STRATA ]] || die "$STRATA missing (run without --no-build)"
 cc -O2 -o "$FLOOR" bench/floor_current.c -lsqlite3
 cc -O2 -o "$FLOOR_READ" bench/floor_readfiles.c
 
-base="${BENCH_TMPDIR:-}"
-if [[ -z $base ]]; then
-  if [[ -d /dev/shm && -w /dev/shm ]]; then base=/dev/shm; else base="${TMPDIR:-/tmp}"; fi
-fi
-W=$(mktemp -d "$base/strata-bench.XXXXXX")
-chmod 755 "$W"
-unset STRATA_PG_CLUSTER_DIR   # set below by our own cluster's start, never a caller's
-cleanup() {
-  if [[ -n ${STRATA_PG_CLUSTER_DIR:-} ]]; then "$ROOT/scripts/pg-test-cluster.sh" stop || true; fi
-  if [[ ${BENCH_KEEP:-0} == 1 ]]; then echo "bench/run.sh: kept $W" >&2; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir strata-bench
 mkdir -p "$W/json"
 cd "$W"     # no strata.toml here: only the options below apply
 # Settings from the caller's environment must not reach the tools.
@@ -266,3 +252,15 @@ $PY "$ROOT/bench/report.py" --json-dir "$W/json" --out "${BENCH_OUT:-$ROOT/bench
   --meta "runs=$([[ $quick == 1 ]] && echo quick || echo full)" \
   --meta "n_sqlite=$N_SQLITE" --meta "n_history=$N_HISTORY" --meta "n_pg=$N_PG" \
   --meta "n_snapshot=$N_SNAPSHOT" --meta "pg_snapshot_objects=${pg_snapshot_objects:-}"
+
+# --- large revisions (bench/large/run.sh: its own cluster and work folder) --------------------------
+if ((large)); then
+  if [[ -n ${STRATA_PG_CLUSTER_DIR:-} ]]; then
+    "$ROOT/scripts/pg-test-cluster.sh" stop || true   # ours is done; the large bench starts its own
+    unset STRATA_PG_CLUSTER_DIR
+  fi
+  large_opts=(--no-install --no-build)
+  ((quick)) && large_opts+=(--quick)
+  ((pg)) || large_opts+=(--no-pg)
+  "$ROOT/bench/large/run.sh" "${large_opts[@]}"
+fi

@@ -9,11 +9,13 @@
 #define STRATA_CONFIG_H_
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "strata/revision.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -33,6 +35,8 @@ struct Settings {
   std::string backup_dir;
   int backup_keep_days = 0;
   std::vector<std::string> lint_allow;  // [lint] allow = [...]
+  // Revision files larger than this many bytes are refused (a revision's SQL is held in memory).
+  uint64_t max_revision_size = kDefaultMaxRevisionSize;
 };
 
 struct SettingsOverrides {
@@ -58,6 +62,11 @@ Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env 
 // A duration in seconds as strata.toml writes it: "60", "0.5", "500ms", "2s", "1min".
 // nullopt when malformed or negative.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+
+// A size in bytes as strata.toml writes it: "64MB", "512kB", "1.5GB", "1048576" (kB, MB, GB and
+// TB are 1024-based, as in postgresql.conf; case and a space before the unit do not matter).
+// nullopt when malformed or negative.
+std::optional<uint64_t> ParseSize(const std::string& text);
 
 // The commented strata.toml that `init` writes.
 std::string DefaultConfigFileText(const std::string& dir);

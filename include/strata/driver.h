@@ -28,6 +28,16 @@
 
 namespace strata {
 
+// How far a step's statements have got (DriverOptions::on_progress).
+struct StepProgress {
+  const Step* step = nullptr;
+  int64_t statements_done = 0;                    // statements of the section that have run
+  size_t bytes_done = 0;                          // how far into the section they reach
+  size_t bytes_total = 0;                         // the section's size
+  std::chrono::steady_clock::duration elapsed{};  // since the step's statements began
+  bool finished = false;  // the step's last report: it ended (applied, failed or interrupted)
+};
+
 struct DriverOptions {
   std::string version_table = "alembic_version";
   std::string version_schema;  // PostgreSQL only; empty = search_path
@@ -52,6 +62,12 @@ struct DriverOptions {
   // NOTICE, WARNING, INFO, ...): `severity` as the server names it (untranslated), `line` as
   // "<file>:<line>: <direction> <revision>: <SEVERITY>: <message>". May be empty.
   std::function<void(const std::string& severity, const std::string& line)> on_notice;
+  // Called now and then while a step's statements run (PostgreSQL: after each batch of a
+  // transactional step; SQLite: every 1,000 statements; both: after each statement of a
+  // Transactional: false step), then once with `finished` set when the step ends, whichever way.
+  // Called on the thread running the step, between statements; it may call Interrupt(). May be
+  // empty.
+  std::function<void(const StepProgress&)> on_progress;
 };
 
 // One row of strata_log.

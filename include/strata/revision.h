@@ -22,6 +22,7 @@
 #ifndef STRATA_REVISION_H_
 #define STRATA_REVISION_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,11 +63,21 @@ struct Revision {
 // True when `id` is 1-32 characters of [0-9A-Za-z_].
 bool IsValidRevisionId(std::string_view id);
 
+// The largest revision file strata reads unless strata.toml's max_revision_size says otherwise:
+// a revision's SQL is held in memory (once) while it is checked and run.
+inline constexpr uint64_t kDefaultMaxRevisionSize = uint64_t{64} << 20;
+
 // Parses a revision file. Fails with kInvalidScripts and file:line on: a missing or invalid
 // "Revision ID", invalid ids in Revises/Depends On, an invalid Transactional value, a repeated
 // header field, a missing or repeated upgrade section, a downgrade section before the upgrade
-// section, SQL before the first section marker.
+// section, SQL before the first section marker (once per file, at its first such line), a file
+// that is not text (a NUL byte: reported alone, at its line).
 Result<Revision> ParseRevisionFile(std::string_view text, std::string_view path);
+
+// The same, taking over `text`'s buffer for the largest section instead of copying it (the
+// folder loader's way with a large file: one copy of it in memory, not two). `text` is left
+// empty or unspecified.
+Result<Revision> ParseOwnedRevisionFile(std::string&& text, std::string_view path);
 
 // Renders a revision in the file format above. ParseRevisionFile(RenderRevisionFile(r)) == r
 // for every field (path excepted).

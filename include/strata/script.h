@@ -5,6 +5,7 @@
 #ifndef STRATA_SCRIPT_H_
 #define STRATA_SCRIPT_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,8 +18,15 @@ namespace strata {
 
 // Reads every `*.sql` file directly inside `dir` (sorted by file name) and builds the graph.
 // kInvalidScripts when the folder is missing (hint: `strata init`), when any file is malformed,
-// or when the graph is invalid; all problems are reported together.
-Result<RevisionGraph> LoadScriptDirectory(const std::filesystem::path& dir);
+// larger than `max_revision_size` bytes (naming the setting that raises it) or not text, or
+// when the graph is invalid; all problems are reported together.
+Result<RevisionGraph> LoadScriptDirectory(const std::filesystem::path& dir,
+                                          uint64_t max_revision_size = kDefaultMaxRevisionSize);
+
+// Reads and parses one revision file (`strata lint FILE`), failing as LoadScriptDirectory does
+// for one file.
+Result<Revision> ReadRevisionFile(const std::filesystem::path& path,
+                                  uint64_t max_revision_size = kDefaultMaxRevisionSize);
 
 struct NewRevision {
   std::string message;               // -m

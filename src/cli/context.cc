@@ -1,9 +1,12 @@
 #include "cli/context.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 
+#include "cli/progress_line.h"
 #include "strata/script.h"
 #include "strata/url.h"
 
@@ -29,7 +32,9 @@ Result<Context> Context::Create(const GlobalOptions& options) {
 
 std::string Context::redacted_url() const { return RedactUrl(settings_.url); }
 
-Result<RevisionGraph> Context::LoadGraph() const { return LoadScriptDirectory(settings_.dir); }
+Result<RevisionGraph> Context::LoadGraph() const {
+  return LoadScriptDirectory(settings_.dir, settings_.max_revision_size);
+}
 
 Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
   Result<DatabaseUrl> url = ParseDatabaseUrl(settings_.url);
@@ -47,14 +52,24 @@ DriverOptions Context::driver_options() const {
   options.idle_in_transaction_threshold = settings_.idle_in_transaction_threshold;
   options.refuse_if_blocked = settings_.refuse_if_blocked;
   bool quiet = quiet_;
-  options.on_wait = [quiet](const std::string& line) {
-    if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  // A large revision's progress, on a terminal only; the other lines blank it first.
+  std::shared_ptr<ProgressLine> progress;
+  if (!quiet && ::isatty(STDERR_FILENO)) {
+    progress = std::make_shared<ProgressLine>();
+    options.on_progress = [progress](const StepProgress& p) { progress->Update(p); };
+  }
+  options.on_wait = [quiet, progress](const std::string& line) {
+    if (quiet) return;
+    if (progress) progress->Clear();
+    std::fprintf(stderr, "%s\n", line.c_str());
   };
   // What the database says about a revision's statements: a WARNING always (even with -q: it
   // may mean the revision did something other than intended), NOTICE and the rest with -v.
   bool verbose = verbose_ > 0;
-  options.on_notice = [verbose](const std::string& severity, const std::string& line) {
-    if (severity == "WARNING" || verbose) std::fprintf(stderr, "%s\n", line.c_str());
+  options.on_notice = [verbose, progress](const std::string& severity, const std::string& line) {
+    if (severity != "WARNING" && !verbose) return;
+    if (progress) progress->Clear();
+    std::fprintf(stderr, "%s\n", line.c_str());
   };
   return options;
 }

@@ -43,7 +43,8 @@ class Context {
   Result<RevisionGraph> LoadGraph() const;
 
   // Opens the database. `on_wait` lines go to stderr unless quiet; the database's WARNINGs about
-  // a revision's statements always, its NOTICEs with -v.
+  // a revision's statements always, its NOTICEs with -v; a large revision's progress when stderr
+  // is a terminal, unless quiet (progress_line.h).
   Result<std::unique_ptr<Driver>> OpenDatabase() const;
   // The driver options OpenDatabase uses (settings, and on_wait printing to stderr).
   DriverOptions driver_options() const;

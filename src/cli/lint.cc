@@ -1,15 +1,14 @@
 // `strata lint [PATHS...]`: reads the revision files, asks the database which revisions are
 // pending when a URL was given with --url, runs the linter (src/lint, pure) and prints findings
 // like a compiler: `file:line: error[rule-id]: risk` then `  safe pattern: ...`.
+#include "strata/lint.h"
+
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "strata/lint.h"
 #include "strata/migrator.h"
 #include "strata/plan.h"
 #include "strata/script.h"
@@ -33,17 +32,6 @@ std::string Canonical(const fs::path& p) {
   return ec ? p.lexically_normal().string() : c.string();
 }
 
-Result<Revision> ReadRevision(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::InvalidScripts(fmt::format("cannot read {}", path.string()))
-        .WithLocation(path.string());
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return ParseRevisionFile(buf.str(), path.string());
-}
-
 // The revisions not yet applied to the database named with --url, per graph. nullopt when no
 // URL was given on the command line: lint does not connect to a database by itself.
 Result<std::optional<std::set<std::string>>> PendingIds(const Context& ctx,
@@ -52,8 +40,8 @@ Result<std::optional<std::set<std::string>>> PendingIds(const Context& ctx,
   Result<DatabaseUrl> url = ParseDatabaseUrl(ctx.settings().url);
   if (!url.ok()) return url.status();
   std::vector<std::string> current;
-  bool missing_sqlite_file = url->kind == DatabaseKind::kSqlite &&
-                             url->sqlite_path != ":memory:" && !fs::exists(url->sqlite_path);
+  bool missing_sqlite_file = url->kind == DatabaseKind::kSqlite && url->sqlite_path != ":memory:" &&
+                             !fs::exists(url->sqlite_path);
   if (!missing_sqlite_file) {  // a database that does not exist yet is at base
     Result<std::unique_ptr<Driver>> db = ctx.OpenDatabase();
     if (!db.ok()) return db.status();
@@ -70,10 +58,14 @@ Result<std::optional<std::set<std::string>>> PendingIds(const Context& ctx,
 }
 
 nlohmann::json FindingJson(const LintFinding& f) {
-  return {{"rule", f.rule},         {"severity", LintSeverityName(f.severity)},
-          {"file", f.file},         {"line", f.line},
-          {"revision", f.revision}, {"section", f.section},
-          {"detail", f.detail},     {"risk", f.risk},
+  return {{"rule", f.rule},
+          {"severity", LintSeverityName(f.severity)},
+          {"file", f.file},
+          {"line", f.line},
+          {"revision", f.revision},
+          {"section", f.section},
+          {"detail", f.detail},
+          {"risk", f.risk},
           {"safe_pattern", f.safe_pattern}};
 }
 
@@ -109,7 +101,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   for (const std::string& p : o.paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      Result<RevisionGraph> graph = LoadScriptDirectory(p);
+      Result<RevisionGraph> graph = LoadScriptDirectory(p, settings.max_revision_size);
       if (!graph.ok()) {
         problems.push_back(graph.status());
         continue;
@@ -145,7 +137,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
         in_dir.selected->insert(it->second->id);
         continue;
       }
-      Result<Revision> rev = ReadRevision(f);
+      Result<Revision> rev = ReadRevisionFile(f, settings.max_revision_size);
       if (!rev.ok()) {
         problems.push_back(rev.status());
         continue;
@@ -202,8 +194,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
       unit_config.pending = *pending;
       from_database |= pending->has_value();
     }
-    LintReport r =
-        LintRevisions(u.order, unit_config, u.selected ? &*u.selected : nullptr);
+    LintReport r = LintRevisions(u.order, unit_config, u.selected ? &*u.selected : nullptr);
     all.findings.insert(all.findings.end(), r.findings.begin(), r.findings.end());
     all.notes.insert(all.notes.end(), r.notes.begin(), r.notes.end());
     all.skipped_rules = r.skipped_rules;
@@ -256,10 +247,10 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
       out += fmt::format("{}:{}: note: {}\n", n.file, n.line, n.message);
     }
     for (const LintFinding& f : all.findings) {
-      out += fmt::format("{}:{}: {}[{}]: {}{} (revision {})\n  safe pattern: {}\n", f.file, f.line,
-                         LintSeverityName(f.severity), f.rule,
-                         f.detail.empty() ? "" : f.detail + ": ", f.risk, f.revision,
-                         f.safe_pattern);
+      out +=
+          fmt::format("{}:{}: {}[{}]: {}{} (revision {})\n  safe pattern: {}\n", f.file, f.line,
+                      LintSeverityName(f.severity), f.rule, f.detail.empty() ? "" : f.detail + ": ",
+                      f.risk, f.revision, f.safe_pattern);
     }
     if (!ctx.quiet()) {
       out += fmt::format("lint: {} error{}, {} warning{} in {} revision{} ({} statements checked",
@@ -275,8 +266,9 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   }
   if (errors > 0) {
     return Status::Pending(fmt::format("lint found {} error{}", errors, errors == 1 ? "" : "s"))
-        .WithHint("fix them, or silence a deliberate one with `-- strata:allow RULE` on the line "
-                  "before the statement");
+        .WithHint(
+            "fix them, or silence a deliberate one with `-- strata:allow RULE` on the line "
+            "before the statement");
   }
   return Status::Ok();
 }

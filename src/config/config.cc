@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -58,6 +59,23 @@ Status ReadDuration(const std::string& file, const toml::node& node, std::string
     return BadValue(file, node, key, "a duration in seconds (e.g. 60, 0.5, \"500ms\", \"2s\")");
   }
   out = std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000.0)));
+  return Status::Ok();
+}
+
+// Sizes are bytes: an integer, or a string with a unit ("64MB"). At least 1 MB: a limit below
+// that would refuse ordinary revisions.
+Status ReadSize(const std::string& file, const toml::node& node, std::string_view key,
+                uint64_t& out) {
+  std::optional<uint64_t> size;
+  if (node.is_integer() && *node.value<int64_t>() >= 0) {
+    size = static_cast<uint64_t>(*node.value<int64_t>());
+  } else if (node.is_string()) {
+    size = ParseSize(*node.value<std::string>());
+  }
+  if (!size || *size < (uint64_t{1} << 20)) {
+    return BadValue(file, node, key, "a size of at least 1MB (e.g. \"256MB\", \"1GB\")");
+  }
+  out = *size;
   return Status::Ok();
 }
 
@@ -120,6 +138,8 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
       }
     } else if (key == "refuse_if_blocked") {
       st = ReadBool(file, node, key, s.refuse_if_blocked);
+    } else if (key == "max_revision_size") {
+      st = ReadSize(file, node, key, s.max_revision_size);
     } else if (key == "backup_keep_days") {
       st = ReadNonNegativeInt(file, node, key, n);
       if (st.ok()) s.backup_keep_days = static_cast<int>(n);
@@ -153,8 +173,8 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
       st = Status::InvalidScripts(
                fmt::format("unknown setting '{}'; known settings: url, dir, version_table, "
                            "version_schema, lock_timeout, statement_lock_timeout, retries, "
-                           "idle_in_transaction_threshold, refuse_if_blocked, backup_dir, "
-                           "backup_keep_days, [lint] allow",
+                           "idle_in_transaction_threshold, refuse_if_blocked, "
+                           "max_revision_size, backup_dir, backup_keep_days, [lint] allow",
                            key))
                .WithLocation(file, LineOf(node));
     }
@@ -188,6 +208,31 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
     seconds = n * 60;
   if (!(seconds >= 0) || std::isinf(seconds)) return std::nullopt;
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000.0)));
+}
+
+std::optional<uint64_t> ParseSize(const std::string& text) {
+  char* end = nullptr;
+  double n = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return std::nullopt;
+  std::string unit;
+  for (const char* c = end; *c != '\0'; ++c) {
+    if (*c != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+  }
+  double factor = -1;
+  if (unit.empty() || unit == "b") {
+    factor = 1;
+  } else if (unit == "kb") {
+    factor = 1024.0;
+  } else if (unit == "mb") {
+    factor = 1024.0 * 1024;
+  } else if (unit == "gb") {
+    factor = 1024.0 * 1024 * 1024;
+  } else if (unit == "tb") {
+    factor = 1024.0 * 1024 * 1024 * 1024;
+  }
+  const double bytes = n * factor;
+  if (factor < 0 || !(bytes >= 0) || bytes >= 1.8e19) return std::nullopt;
+  return static_cast<uint64_t>(std::round(bytes));
 }
 
 std::optional<std::string> ProcessEnv(const char* name) {
@@ -289,6 +334,10 @@ dir = "{}"
 # --refuse-if-blocked) exits 5 instead of proceeding when it finds any.
 # idle_in_transaction_threshold = 60
 # refuse_if_blocked = false
+
+# Revision files larger than this are refused (exit 3): strata holds a revision's SQL in
+# memory while it checks and runs it. kB, MB, GB are 1024-based.
+# max_revision_size = "64MB"
 
 # Backups taken by `strata backup` and `strata upgrade --backup`.
 # backup_dir = "backups"

@@ -7,8 +7,10 @@
 // back, which the fuzz target checks.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,25 +54,58 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Splits on '\n', dropping the '\r's before it so CRLF files parse like LF files (and so a
-// rendered file, which has LF endings, parses to the same text).
-std::vector<std::string_view> SplitLines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t nl = text.find('\n', start);
-    std::string_view line =
-        text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
+// The lines of a text, one at a time, split on '\n' with the '\r's before it dropped so that
+// CRLF files parse like LF files (and a rendered file, which has LF endings, parses to the same
+// text). A final newline does not start another line; an empty text is one empty line. Lines are
+// read as needed rather than listed, so a revision of millions of lines costs no index of them.
+class Lines {
+ public:
+  struct Line {
+    std::string_view text;  // without its '\n' and the '\r's before it
+    size_t begin = 0;       // offset of its first byte in the text
+    int number = 0;         // 1-based
+  };
+
+  explicit Lines(std::string_view text) : text_(text) {}
+
+  bool Next(Line* line) {
+    if (pos_ > text_.size() || (pos_ == text_.size() && number_ > 0)) return false;
+    size_t nl = text_.find('\n', pos_);
+    size_t end = nl == std::string_view::npos ? text_.size() : nl;
+    std::string_view content = text_.substr(pos_, end - pos_);
+    while (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+    *line = {content, pos_, ++number_};
+    pos_ = nl == std::string_view::npos ? text_.size() + 1 : nl + 1;
+    return true;
   }
-  // A final newline does not start another line.
-  if (!lines.empty() && lines.back().empty() && !text.empty() && text.back() == '\n') {
-    lines.pop_back();
+  // How many lines were read.
+  int count() const { return number_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+  int number_ = 0;
+};
+
+// Drops the '\r's that end lines (those before a '\n'), in place: a section's text as its lines
+// read (see Lines).
+void DropLineEndCRs(std::string& sql) {
+  if (sql.find('\r') == std::string::npos) return;
+  size_t w = 0;
+  for (size_t r = 0; r < sql.size();) {
+    if (sql[r] == '\r') {
+      size_t run = r;
+      while (run < sql.size() && sql[run] == '\r') ++run;
+      if (run < sql.size() && sql[run] == '\n') {
+        r = run;  // the '\n' is copied next
+        continue;
+      }
+      while (r < run) sql[w++] = sql[r++];
+      continue;
+    }
+    sql[w++] = sql[r++];
   }
-  return lines;
+  sql.resize(w);
 }
 
 enum class Field { kRevisionId, kRevises, kCreateDate, kBranchLabels, kDependsOn, kTransactional };
@@ -152,24 +187,36 @@ std::vector<std::string> SplitList(std::string_view value, bool* empty_item) {
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view path) : path_(path) {
+  // `buffer`, when given, holds `text` and may be taken over by the largest section, so that a
+  // large revision is not held twice.
+  Parser(std::string_view text, std::string_view path, std::string* buffer)
+      : path_(path), buffer_(buffer) {
     // A UTF-8 byte order mark (Windows editors) is not part of the first line.
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    lines_ = SplitLines(text);
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+      text.remove_prefix(3);
+      bom_ = 3;
+    }
+    text_ = text;
     rev_.path = std::string(path);
   }
 
   Result<Revision> Run() {
-    size_t first_marker = lines_.size();
-    for (size_t i = 0; i < lines_.size(); ++i) {
-      std::string_view name;
-      if (IsMarker(lines_[i], &name)) {
-        first_marker = i;
-        break;
-      }
+    // A file that is not text (random bytes, a binary or a UTF-16 file in the folder) is one
+    // problem, not one per line that happens to read as SQL.
+    if (size_t nul = text_.find('\0'); nul != std::string_view::npos) {
+      const int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + nul, '\n'));
+      return Status::InvalidScripts(
+                 fmt::format("not a text file: line {} holds a NUL byte (0x00); a revision file "
+                             "is SQL text",
+                             line))
+          .WithLocation(std::string(path_), line)
+          .WithHint(
+              "move it out of the migrations folder (every *.sql file there is read as a "
+              "revision), or save it as UTF-8 text if it is UTF-16");
     }
-    ParseHeader(first_marker);
-    ParseSections(first_marker);
+    Lines lines(text_);
+    std::optional<Lines::Line> first_marker = ParseHeader(lines);
+    ParseSections(lines, first_marker);
     if (rev_.id.empty() && !saw_field_[static_cast<size_t>(Field::kRevisionId)]) {
       Fail(1,
            "missing '-- Revision ID:' header line; add one, e.g. '-- Revision ID: 3f2a9c1b7d4e'");
@@ -184,12 +231,22 @@ class Parser {
         Status::InvalidScripts(std::move(msg)).WithLocation(std::string(path_), line));
   }
 
-  void ParseHeader(size_t end) {
+  // Reads the header: the lines before the first section marker, which it returns (nullopt
+  // when there is none).
+  std::optional<Lines::Line> ParseHeader(Lines& lines) {
     std::vector<std::string_view> explanation;
     bool seen_message_or_field = false;
-    for (size_t i = 0; i < end; ++i) {
-      const int line_no = static_cast<int>(i) + 1;
-      std::string_view raw = Trim(lines_[i]);
+    int first_sql_line = 0, last_sql_line = 0, sql_lines = 0;
+    std::optional<Lines::Line> marker;
+    Lines::Line line;
+    while (lines.Next(&line)) {
+      const int line_no = line.number;
+      std::string_view name;
+      if (IsMarker(line.text, &name)) {
+        marker = line;
+        break;
+      }
+      std::string_view raw = Trim(line.text);
       std::string_view content;
       if (raw.empty()) {
         content = {};
@@ -197,9 +254,8 @@ class Parser {
         content = raw.substr(2);
         if (!content.empty() && content.front() == ' ') content.remove_prefix(1);
       } else {
-        Fail(line_no,
-             "SQL before the first section marker; put statements after '-- migrate:upgrade' "
-             "(only comments and blank lines may precede it)");
+        if (sql_lines++ == 0) first_sql_line = line_no;
+        last_sql_line = line_no;
         continue;
       }
       std::string_view value;
@@ -216,6 +272,15 @@ class Parser {
       }
       if (seen_message_or_field) explanation.push_back(content);
     }
+    if (sql_lines > 0) {
+      // Reported once, at the first such line: a SQL file without markers is one mistake.
+      Fail(first_sql_line,
+           fmt::format("SQL before the first section marker{}; put statements after '-- "
+                       "migrate:upgrade' (only comments and blank lines may precede it)",
+                       sql_lines == 1
+                           ? std::string()
+                           : fmt::format(" ({} lines, up to line {})", sql_lines, last_sql_line)));
+    }
     // Leading and trailing empty lines are layout, not explanation.
     size_t b = 0, e = explanation.size();
     while (b < e && explanation[b].empty()) ++b;
@@ -224,6 +289,7 @@ class Parser {
       if (i > b) rev_.explanation += '\n';
       rev_.explanation += explanation[i];
     }
+    return marker;
   }
 
   void SetField(size_t index, std::string_view value, int line) {
@@ -305,72 +371,102 @@ class Parser {
     }
   }
 
-  void ParseSections(size_t first_marker) {
+  // Where a section's body lies in the text: from its first line (leading blank lines are kept,
+  // so that first_line stays the line after the marker) to the end of its last non-blank line
+  // (trailing blank lines are layout).
+  struct Body {
+    SqlSection* section = nullptr;
+    size_t begin = std::string_view::npos;
+    size_t end = std::string_view::npos;  // npos: no non-blank line
+    size_t size() const { return end == std::string_view::npos ? 0 : end - begin; }
+  };
+
+  void ParseSections(Lines& lines, const std::optional<Lines::Line>& first_marker) {
     enum { kNone, kUp, kDown } current = kNone;
     int upgrade_marker_line = 0;
-    SqlSection* section = nullptr;
-    std::vector<std::string_view> body;
-    auto finish = [&] {
-      if (section == nullptr) return;
-      // Trailing blank lines are layout; everything else (including leading blank lines, so that
-      // first_line stays the line after the marker) is kept byte for byte.
-      while (!body.empty() && Trim(body.back()).empty()) body.pop_back();
-      for (size_t i = 0; i < body.size(); ++i) {
-        if (i > 0) section->sql += '\n';
-        section->sql += body[i];
-      }
-      body.clear();
-    };
-    for (size_t i = first_marker; i < lines_.size(); ++i) {
-      const int line_no = static_cast<int>(i) + 1;
+    std::vector<Body> bodies;
+    Body* body = nullptr;
+    auto handle = [&](const Lines::Line& line) {
+      const int line_no = line.number;
       std::string_view name;
-      if (!IsMarker(lines_[i], &name)) {
-        body.push_back(lines_[i]);
-        continue;
+      if (!IsMarker(line.text, &name)) {
+        if (body == nullptr) return;
+        if (body->begin == std::string_view::npos) body->begin = line.begin;
+        if (!Trim(line.text).empty()) body->end = line.begin + line.text.size();
+        return;
       }
-      finish();
-      section = nullptr;
+      body = nullptr;
       if (name == "upgrade") {
         if (current != kNone) {
           Fail(line_no, fmt::format("'-- migrate:upgrade' appears twice (first on line {}); "
                                     "keep one upgrade section",
                                     upgrade_marker_line));
-          continue;
+          return;
         }
         current = kUp;
         upgrade_marker_line = line_no;
         rev_.upgrade.first_line = line_no + 1;
-        section = &rev_.upgrade;
+        body = &bodies.emplace_back(Body{&rev_.upgrade});
       } else if (name == "downgrade") {
         if (current == kNone) {
           Fail(line_no,
                "'-- migrate:downgrade' comes before '-- migrate:upgrade'; put the upgrade section "
                "first");
-          continue;
+          return;
         }
         if (rev_.downgrade.has_value()) {
           Fail(line_no, "'-- migrate:downgrade' appears twice; keep one downgrade section");
-          continue;
+          return;
         }
         current = kDown;
         rev_.downgrade = SqlSection{"", line_no + 1};
-        section = &*rev_.downgrade;
+        body = &bodies.emplace_back(Body{&*rev_.downgrade});
       } else {
         Fail(line_no, fmt::format("unknown section marker '-- migrate:{}'; use "
                                   "'-- migrate:upgrade' or '-- migrate:downgrade'",
                                   name));
       }
+    };
+    bodies.reserve(2);  // at most an upgrade and a downgrade: `body` stays valid
+    if (first_marker.has_value()) {
+      handle(*first_marker);
+      Lines::Line line;
+      while (lines.Next(&line)) handle(line);
     }
-    finish();
     if (upgrade_marker_line == 0) {
-      Fail(static_cast<int>(first_marker < lines_.size() ? first_marker + 1 : lines_.size()),
+      Fail(first_marker.has_value() ? first_marker->number : lines.count(),
            "no '-- migrate:upgrade' section; add a line '-- migrate:upgrade' followed by the SQL "
            "to run");
     }
+    TakeBodies(bodies);
   }
 
+  // Fills the sections from the text: each a copy, except that the largest takes over the
+  // caller's buffer (when given) once the others are copied.
+  void TakeBodies(std::vector<Body>& bodies) {
+    Body* largest = nullptr;
+    if (buffer_ != nullptr) {
+      for (Body& b : bodies) {
+        if (largest == nullptr || b.size() > largest->size()) largest = &b;
+      }
+    }
+    for (Body& b : bodies) {
+      if (&b == largest || b.size() == 0) continue;
+      b.section->sql.assign(text_.substr(b.begin, b.size()));
+      DropLineEndCRs(b.section->sql);
+    }
+    if (largest == nullptr || largest->size() == 0) return;
+    std::string sql = std::move(*buffer_);  // text_ views it: nothing reads text_ after this
+    sql.resize(bom_ + largest->end);
+    sql.erase(0, bom_ + largest->begin);
+    DropLineEndCRs(sql);
+    largest->section->sql = std::move(sql);
+  }
+
+  std::string_view text_;
   std::string_view path_;
-  std::vector<std::string_view> lines_;
+  std::string* buffer_ = nullptr;
+  size_t bom_ = 0;
   Revision rev_;
   std::vector<Status> problems_;
   std::array<bool, kFields.size()> saw_field_{};
@@ -406,7 +502,12 @@ bool IsValidRevisionId(std::string_view id) {
 }
 
 Result<Revision> ParseRevisionFile(std::string_view text, std::string_view path) {
-  return Parser(text, path).Run();
+  return Parser(text, path, nullptr).Run();
+}
+
+Result<Revision> ParseOwnedRevisionFile(std::string&& text, std::string_view path) {
+  std::string_view view = text;
+  return Parser(view, path, &text).Run();
 }
 
 std::string RenderRevisionFile(const Revision& revision) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 
 namespace strata {
 
@@ -26,6 +27,19 @@ int LineOfOffset(const SqlSection& section, size_t offset) {
   offset = std::min(offset, section.sql.size());
   auto newlines = std::count(section.sql.begin(), section.sql.begin() + offset, '\n');
   return section.first_line + static_cast<int>(newlines);
+}
+
+int LineCounter::LineOf(size_t offset) {
+  offset = std::min(offset, section_.sql.size());
+  if (offset < offset_) {
+    offset_ = 0;
+    line_ = section_.first_line;
+  }
+  line_ += static_cast<int>(std::count(section_.sql.begin() + static_cast<std::ptrdiff_t>(offset_),
+                                       section_.sql.begin() + static_cast<std::ptrdiff_t>(offset),
+                                       '\n'));
+  offset_ = offset;
+  return line_;
 }
 
 std::string StatementExcerpt(std::string_view statement, size_t max_chars) {

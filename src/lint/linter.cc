@@ -5,9 +5,8 @@
 // split with libpg_query's scanner (which copes with $$ bodies and comments) and each statement
 // is parsed alone, so one bad statement is reported at its own file:line and the rest are still
 // checked.
-#include <pg_query.h>
-
 #include <fmt/format.h>
+#include <pg_query.h>
 
 #include <algorithm>
 #include <map>
@@ -16,6 +15,7 @@
 #include <unordered_set>
 
 #include "core/large_stack.h"
+#include "sqlsplit/sql_windows.h"
 #include "strata/lint.h"
 
 namespace strata {
@@ -144,24 +144,32 @@ size_t CharPositionToOffset(std::string_view text, int pos) {
 
 // One statement of a section: its parse tree, or the parser's error.
 struct Statement {
-  Json tree;            // {"AlterTableStmt": {...}}; null when it did not parse
-  std::string error;    // the parser's message
-  size_t location = 0;  // where the statement's text starts (after the previous `;`)
-  size_t length = 0;    // 0 = to the end of the section
-  size_t start = 0;     // first token
-  size_t error_at = 0;  // offset of the parse error
+  Json tree;             // {"AlterTableStmt": {...}}; null when it did not parse
+  std::string error;     // the parser's message
+  size_t location = 0;   // where the statement's text starts (after the previous `;`)
+  size_t length = 0;     // 0 = to the end of the section
+  size_t start = 0;      // first token
+  size_t error_at = 0;   // offset of the parse error
   size_t too_large = 0;  // non-blank characters, when more than the parser is given
   std::vector<std::string> allow;
 };
 
-// Splits and parses a section. Never fails: problems become statements carrying an error.
-// A deep statement needs a large stack (core/large_stack.h): LintSection runs big sections on
-// one. A statement too large to parse even so comes back marked `too_large`.
-std::vector<Statement> ParseSection(const std::string& sql) {
+// Splits and parses a section (or a window of one). Never fails: problems become statements
+// carrying an error. A deep statement needs a large stack (core/large_stack.h): LintSection runs
+// big sections on one. A statement too large to parse even so comes back marked `too_large`.
+// With `ends_early` given, a text whose parse runs out of input inside a statement (a window cut
+// inside a BEGIN ATOMIC body) sets it and returns nothing.
+std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early = nullptr) {
   std::vector<Statement> out;
   // Whole, unless some statement in it may be too large: then one statement at a time, below.
   if (sql.size() <= kMaxParseChars || NonBlankChars(sql) <= kMaxParseChars) {
     PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+    if (parsed.error != nullptr && ends_early != nullptr &&
+        EndsInsideAStatement(parsed.error->cursorpos, sql.size())) {
+      pg_query_free_parse_result(parsed);
+      *ends_early = true;
+      return out;
+    }
     if (parsed.error == nullptr) {
       Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
       pg_query_free_parse_result(parsed);
@@ -179,6 +187,14 @@ std::vector<Statement> ParseSection(const std::string& sql) {
     } else {
       pg_query_free_parse_result(parsed);
     }
+  } else if (ends_early != nullptr) {
+    // Too large to turn into JSON here, but the parser alone (no tree walk) still tells whether
+    // the text ends inside a statement.
+    PgQuerySplitResult probe = pg_query_split_with_parser(sql.c_str());
+    *ends_early =
+        probe.error != nullptr && EndsInsideAStatement(probe.error->cursorpos, sql.size());
+    pg_query_free_split_result(probe);
+    if (*ends_early) return out;
   }
 
   PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
@@ -754,40 +770,75 @@ struct Linter::Impl {
     for (size_t i = 0; i < sec.sql.size(); ++i) {
       if (sec.sql[i] == '\n') line_starts.push_back(i + 1);
     }
-    std::vector<Statement> stmts;
-    if (sec.sql.size() < kSmallSqlBytes) {
-      stmts = ParseSection(sec.sql);
-    } else {
-      RunWithLargeStack([&] { stmts = ParseSection(sec.sql); });
-    }
-    std::vector<std::string> leading = LocateStatements(sec.sql, stmts);
-    for (const Statement& st : stmts) {
-      if (st.too_large > 0) {
-        if (!reporting) continue;
-        ++report.not_checked;
-        report.notes.push_back(
-            {rev->path, LineOf(st.error_at), rev->id,
-             fmt::format("not checked: the statement has {} non-blank characters, more than the "
-                         "linter parses ({})",
-                         st.too_large, kMaxParseChars)});
-        continue;
-      }
-      if (!st.error.empty()) {
-        if (!reporting) continue;
-        if (config.dialect == LintDialect::kSqlite) {
-          ++report.not_checked;
-          report.notes.push_back({rev->path, LineOf(st.error_at), rev->id,
-                                  "not checked (SQLite syntax): " + st.error});
-        } else {
-          Emit("parse-error", st.error, LineOf(st.error_at), &st.allow);
+    // A window of whole statements at a time (sql_windows.h), so that parse trees exist for one
+    // window at once however large the section. Each window but the last holds its last
+    // statement back: the next window starts at it, so that an allow comment on the line where
+    // it ends (`...; -- strata:allow x`) is seen with it.
+    std::vector<std::string> leading;
+    auto lint_windows = [&] {
+      std::vector<std::string> held_allow;  // what the held-back statement's comments allow
+      bool first = true;
+      SqlWindows windows(sec.sql);
+      while (windows.Next()) {
+        const std::string& text = windows.text();
+        bool ends_early = false;
+        std::vector<Statement> stmts = ParseSection(text, windows.last() ? nullptr : &ends_early);
+        if (!windows.last() && (ends_early || stmts.size() < 2)) {
+          windows.Widen();
+          continue;
         }
-        continue;
+        std::vector<std::string> window_leading = LocateStatements(text, stmts);
+        if (first) leading = std::move(window_leading);
+        if (!first && !stmts.empty()) {
+          stmts.front().allow.insert(stmts.front().allow.end(), held_allow.begin(),
+                                     held_allow.end());
+        }
+        const size_t base = windows.offset();
+        for (Statement& st : stmts) {
+          st.start += base;
+          st.error_at += base;
+        }
+        const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
+        for (size_t i = 0; i < checked; ++i) Check(stmts[i]);
+        if (windows.last()) break;
+        held_allow = std::move(stmts.back().allow);
+        windows.AdvanceTo(stmts.back().start);
+        first = false;
       }
-      if (reporting) ++report.statements;
-      OnStatement(st);
+    };
+    if (sec.sql.size() < kSmallSqlBytes) {
+      lint_windows();
+    } else {
+      RunWithLargeStack(lint_windows);
     }
     stmt = nullptr;
     return leading;
+  }
+
+  void Check(const Statement& st) {
+    if (st.too_large > 0) {
+      if (!reporting) return;
+      ++report.not_checked;
+      report.notes.push_back(
+          {rev->path, LineOf(st.error_at), rev->id,
+           fmt::format("not checked: the statement has {} non-blank characters, more than the "
+                       "linter parses ({})",
+                       st.too_large, kMaxParseChars)});
+      return;
+    }
+    if (!st.error.empty()) {
+      if (!reporting) return;
+      if (config.dialect == LintDialect::kSqlite) {
+        ++report.not_checked;
+        report.notes.push_back(
+            {rev->path, LineOf(st.error_at), rev->id, "not checked (SQLite syntax): " + st.error});
+      } else {
+        Emit("parse-error", st.error, LineOf(st.error_at), &st.allow);
+      }
+      return;
+    }
+    if (reporting) ++report.statements;
+    OnStatement(st);
   }
 };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -22,9 +23,31 @@ namespace {
 
 // Reads a whole file relative to an open folder with plain POSIX calls (openat, read, close) into
 // `out`, which the caller reuses from file to file: `history` over 10,000 files is dominated by
-// system calls and allocations, so no fstat, no second read when the first one came back short (a
-// regular file reads short only at its end), and no buffer per file.
-Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown, std::string& out) {
+// system calls and allocations, so no fstat for a file that fits in the first read, no second
+// read when the first one came back short (a regular file reads short only at its end), and no
+// buffer per file. A larger file is measured once and read into a buffer of its exact size
+// (growing by doubling would hold up to twice a large revision).
+// "64 MB", "1.5 GB": a size for messages (1024-based, as max_revision_size reads them).
+std::string SizeText(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30)) return fmt::format("{:.1f} GB", bytes / 1073741824.0);
+  if (bytes >= (uint64_t{1} << 20)) return fmt::format("{:.1f} MB", bytes / 1048576.0);
+  return fmt::format("{} bytes", bytes);
+}
+
+Status TooLarge(const std::string& shown, uint64_t size, uint64_t max) {
+  return Status::InvalidScripts(
+             fmt::format("the file is {}, larger than max_revision_size ({}): strata holds a "
+                         "revision's SQL in memory while it checks and runs it",
+                         SizeText(size), SizeText(max)))
+      .WithLocation(shown)
+      .WithHint(
+          "split the data migration into several revisions, or raise max_revision_size in "
+          "strata.toml (e.g. max_revision_size = \"256MB\") if the machine has the memory");
+}
+
+// Fails with TooLarge, before reading it all, for a file of more than `max` bytes.
+Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown, uint64_t max,
+                  std::string& out) {
   int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return Status::InvalidScripts(fmt::format("cannot read: {}", std::strerror(errno)))
@@ -32,9 +55,10 @@ Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown,
   }
   constexpr size_t kChunk = 16384;
   size_t used = 0;
+  size_t want = kChunk;  // what the next read asks for
   for (;;) {
-    if (out.size() < used + kChunk) out.resize(used + kChunk);
-    ssize_t n = ::read(fd, out.data() + used, kChunk);
+    if (out.size() < used + want) out.resize(used + want);
+    ssize_t n = ::read(fd, out.data() + used, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -43,11 +67,35 @@ Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown,
           .WithLocation(shown);
     }
     used += static_cast<size_t>(n);
-    if (static_cast<size_t>(n) < kChunk) break;
+    if (static_cast<size_t>(n) < want) break;
+    want = kChunk;
+    struct stat st {};
+    if (used == kChunk && ::fstat(fd, &st) == 0 && static_cast<size_t>(st.st_size) >= used) {
+      if (static_cast<uint64_t>(st.st_size) > max) {
+        ::close(fd);
+        return TooLarge(shown, static_cast<uint64_t>(st.st_size), max);
+      }
+      // One byte more than the rest, so that the read which fills it comes back short (EOF).
+      want = static_cast<size_t>(st.st_size) - used + 1;
+    }
+    if (used > max) {  // grew while being read, or could not be measured
+      ::close(fd);
+      return TooLarge(shown, used, max);
+    }
   }
   ::close(fd);
   out.resize(used);
   return Status::Ok();
+}
+
+// Reads and parses one revision file; `buffer` is reused from file to file.
+Result<Revision> ReadRevisionAt(int dir_fd, const std::string& name, const std::string& shown,
+                                uint64_t max, std::string& buffer) {
+  STRATA_RETURN_IF_ERROR(ReadFileAt(dir_fd, name, shown, max, buffer));
+  // A large file's buffer becomes its largest section rather than being copied into it.
+  constexpr size_t kHandOverFrom = size_t{1} << 20;
+  return buffer.size() >= kHandOverFrom ? ParseOwnedRevisionFile(std::move(buffer), shown)
+                                        : ParseRevisionFile(buffer, shown);
 }
 
 // Names of the revision files in `dir`: `*.sql`, not hidden (editor temp files), regular files.
@@ -95,7 +143,12 @@ std::string NowLocal() {
 
 }  // namespace
 
-Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir) {
+Result<Revision> ReadRevisionFile(const fs::path& path, uint64_t max_revision_size) {
+  std::string buffer;
+  return ReadRevisionAt(AT_FDCWD, path.string(), path.string(), max_revision_size, buffer);
+}
+
+Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir, uint64_t max_revision_size) {
   int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
     return Status::InvalidScripts(
@@ -119,11 +172,7 @@ Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir) {
     std::string text;
     for (size_t i = begin; i < end; ++i) {
       const std::string shown = prefix + (*names)[i];
-      if (Status read = ReadFileAt(dir_fd, (*names)[i], shown, text); !read.ok()) {
-        problems[i] = std::move(read);
-        continue;
-      }
-      Result<Revision> rev = ParseRevisionFile(text, shown);
+      Result<Revision> rev = ReadRevisionAt(dir_fd, (*names)[i], shown, max_revision_size, text);
       if (rev.ok()) {
         revisions[i] = std::move(rev).value();
       } else {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct Output {
   int code = -1;
   std::string out;
   std::string err;
+  long max_rss_kb = -1;  // the process's peak resident set (wait4's ru_maxrss), in KB
 };
 
 // A running strata process whose stdout/stderr are pipes.
@@ -96,7 +98,9 @@ class Child {
     }
     int status = 0;
     if (pid_ > 0) {
-      waitpid(pid_, &status, 0);
+      rusage usage{};
+      wait4(pid_, &status, 0, &usage);
+      output_.max_rss_kb = usage.ru_maxrss;
       output_.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       pid_ = -1;
     }

@@ -349,6 +349,69 @@ TEST_P(DriverTest, LargeRevisionsApplyAndNameTheBadStatementsLine) {
   EXPECT_THAT(Versions(), ElementsAre("good100000"));
 }
 
+// A section of N INSERTs into table t (after creating it): N + 1 statements.
+std::string Inserts(int n) {
+  std::string sql = "CREATE TABLE t (x int);\n";
+  for (int i = 0; i < n; ++i) sql += fmt::format("INSERT INTO t VALUES ({});\n", i);
+  return sql;
+}
+
+// on_progress hears a large revision as it runs (statements done never going back, bytes
+// within the section) and once more, finished, with every statement done.
+TEST_P(DriverTest, ProgressIsReportedWhileALargeRevisionRunsThenFinished) {
+  std::vector<StepProgress> heard;
+  options_.on_progress = [&heard](const StepProgress& p) { heard.push_back(p); };
+  driver_ = Open(options_);
+  ASSERT_NE(driver_, nullptr);
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& big = steps_.Add("prog", Inserts(12000));
+  Step up = steps_.Up(big, "");
+  Apply(up);
+  ASSERT_GE(heard.size(), 3u);
+  for (size_t i = 0; i < heard.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(heard[i].step, &up);
+    EXPECT_EQ(heard[i].bytes_total, big.upgrade.sql.size());
+    EXPECT_LE(heard[i].bytes_done, heard[i].bytes_total);
+    EXPECT_EQ(heard[i].finished, i + 1 == heard.size());
+    if (i > 0) {
+      EXPECT_GE(heard[i].statements_done, heard[i - 1].statements_done);
+    }
+  }
+  EXPECT_GT(heard.front().statements_done, 0);
+  EXPECT_LT(heard.front().statements_done, 12001);
+  EXPECT_EQ(heard.back().statements_done, 12001);
+  EXPECT_EQ(heard.back().bytes_done, heard.back().bytes_total);
+}
+
+// Ctrl-C in the middle of a large revision stops it there (the rest of its statements do not
+// run first) and rolls it back. The interrupt comes from the progress callback, on the thread
+// running the step, once 20,000 of its 100,001 statements have run.
+TEST_P(DriverTest, InterruptInTheMiddleOfALargeRevisionStopsItThere) {
+  int64_t last_done = 0;
+  bool interrupted = false;
+  options_.on_progress = [&](const StepProgress& p) {
+    last_done = p.statements_done;
+    if (!interrupted && p.statements_done >= 20000) {
+      interrupted = true;
+      driver_->Interrupt();
+    }
+  };
+  driver_ = Open(options_);
+  ASSERT_NE(driver_, nullptr);
+  ASSERT_TRUE(driver_->EnsureTables().ok());
+  const Revision& big = steps_.Add("intr", Inserts(100000));
+  Step up = steps_.Up(big, "");
+  Result<StepOutcome> outcome = driver_->ApplyStep(RunOf(up));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().kind(), ErrorKind::kMigrationFailed) << outcome.status().ToString();
+  EXPECT_THAT(outcome.status().message(), HasSubstr("interrupted"));
+  ASSERT_TRUE(interrupted);
+  EXPECT_LT(last_done, 30000);
+  EXPECT_FALSE(Exists("t"));
+  EXPECT_THAT(Versions(), IsEmpty());
+}
+
 TEST_P(DriverTest, TransactionControlInATransactionalRevisionIsRefused) {
   ASSERT_TRUE(driver_->EnsureTables().ok());
   const Revision& a =

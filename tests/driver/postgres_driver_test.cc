@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -257,8 +258,10 @@ TEST_F(PostgresDriverTest, NonTransactionalRowsTakeTheServersClock) {
   ASSERT_NE(driver, nullptr);
   ASSERT_TRUE(driver->EnsureTables().ok());
   ASSERT_TRUE(driver->AcquireLock().ok());
-  const Revision& good = Add("clk1", "CREATE TABLE clk (x int);\nINSERT INTO clk VALUES (1);", false);
-  const Revision& bad = Add("clk2", "INSERT INTO clk VALUES (2);\nINSERT INTO nope VALUES (1);", false);
+  const Revision& good =
+      Add("clk1", "CREATE TABLE clk (x int);\nINSERT INTO clk VALUES (1);", false);
+  const Revision& bad =
+      Add("clk2", "INSERT INTO clk VALUES (2);\nINSERT INTO nope VALUES (1);", false);
   const std::string before = One("SELECT clock_timestamp()");
   Step up_good = Up(good);
   ASSERT_TRUE(driver->ApplyStep(RunOf(up_good)).ok());
@@ -273,9 +276,9 @@ TEST_F(PostgresDriverTest, NonTransactionalRowsTakeTheServersClock) {
               "t")
         << One(fmt::format("SELECT started_at FROM strata_log WHERE revision = '{}'", rev))
         << " not within [" << before << ", " << after << "]";
-    EXPECT_EQ(One(fmt::format("SELECT duration_ms >= 0 FROM strata_log WHERE revision = '{}'",
-                              rev)),
-              "t");
+    EXPECT_EQ(
+        One(fmt::format("SELECT duration_ms >= 0 FROM strata_log WHERE revision = '{}'", rev)),
+        "t");
   }
 }
 
@@ -344,6 +347,58 @@ TEST_F(PostgresDriverTest, DollarQuotedBodiesSurviveNonTransactionalSplitting) {
   EXPECT_EQ(One("SELECT x FROM t"), "2");
   EXPECT_EQ(One("SELECT two()"), "a;b");
   EXPECT_THAT(Versions(*driver), ::testing::ElementsAre("fn1"));
+}
+
+// A revision larger than the splitter's window (64 KB) and than one pipeline batch (5,000
+// statements): a BEGIN ATOMIC body whose inner ';'s straddle a window's end, a dollar-quoted
+// literal longer than a window, a CREATE RULE's parenthesised actions and strings holding ';'
+// each run as one statement, every statement runs once, and a notice from a later batch names
+// its own line.
+TEST_F(PostgresDriverTest, StatementsSpanningSplitWindowsAndBatchesRunWhole) {
+  std::vector<std::string> said;
+  DriverOptions options;
+  options.on_notice = [&said](const std::string&, const std::string& line) {
+    said.push_back(line);
+  };
+  auto driver = Open(options);
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->EnsureTables().ok());
+  std::string sql = "CREATE TABLE w (n int, s text);\n";
+  auto inserts = [&sql](int from, int count) {
+    for (int i = from; i < from + count; ++i) {
+      sql += fmt::format("INSERT INTO w VALUES ({}, 'a;b');\n", i);
+    }
+  };
+  inserts(0, 6000);
+  sql += "CREATE FUNCTION atomic_last() RETURNS int LANGUAGE sql BEGIN ATOMIC\n";
+  for (int i = 0; i < 30000; ++i) sql += fmt::format("  SELECT {};\n", i);
+  sql += "END;\n";
+  std::string literal;
+  for (int i = 0; i < 100000; ++i) literal += "x;y\n";
+  sql += "CREATE TABLE long_text AS SELECT $body$" + literal + "$body$::text AS t;\n";
+  sql += "CREATE TABLE audit (n int);\n";
+  sql +=
+      "CREATE RULE w_audit AS ON INSERT TO w WHERE NEW.n < 0 DO ALSO\n"
+      "  (INSERT INTO audit VALUES (NEW.n); INSERT INTO audit VALUES (-NEW.n));\n";
+  sql += "INSERT INTO w VALUES (-7, 'x');\n";
+  inserts(6000, 6000);
+  const int notice_line = 10 + static_cast<int>(std::count(sql.begin(), sql.end(), '\n'));
+  sql += "DROP TABLE IF EXISTS nosuch;\n";
+  inserts(12000, 10);
+  const Revision& rev = Add("wide1", std::move(sql));
+  Step up = Up(rev);
+  auto outcome = driver->ApplyStep(RunOf(up));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(One("SELECT count(*) FROM w"), "12011");
+  EXPECT_EQ(One("SELECT count(*) FROM w WHERE s = 'a;b'"), "12010");
+  EXPECT_EQ(One("SELECT atomic_last()"), "29999");
+  EXPECT_EQ(One("SELECT length(t) FROM long_text"), "400000");
+  EXPECT_EQ(One("SELECT string_agg(n::text, ',' ORDER BY n) FROM audit"), "-7,7");
+  EXPECT_THAT(said, ::testing::ElementsAre(fmt::format(
+                        "migrations/wide1_pg.sql:{}: upgrade wide1: NOTICE: table \"nosuch\" does "
+                        "not exist, skipping",
+                        notice_line)));
+  EXPECT_THAT(Versions(*driver), ::testing::ElementsAre("wide1"));
 }
 
 TEST_F(PostgresDriverTest, ConcurrentlyInsideATransactionalRevisionFailsCleanly) {

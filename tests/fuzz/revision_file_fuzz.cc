@@ -1,6 +1,7 @@
 // libFuzzer target: ParseRevisionFile must never crash on any input, and whatever it accepts
 // must survive Render -> Parse unchanged (RenderRevisionFile's contract in revision.h), with a
-// second Render byte-identical to the first.
+// second Render byte-identical to the first. ParseOwnedRevisionFile (the folder loader's way
+// with a large file) must read every input exactly as ParseRevisionFile does.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -21,6 +22,20 @@ void Check(bool ok, const char* what, const std::string& text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   strata::Result<strata::Revision> first = strata::ParseRevisionFile(input, "fuzz.sql");
+  strata::Result<strata::Revision> owned =
+      strata::ParseOwnedRevisionFile(std::string(input), "fuzz.sql");
+  Check(owned.ok() == first.ok(), "owned parse accepts differently", std::string(input));
+  if (owned.ok()) {
+    Check(owned->upgrade.sql == first->upgrade.sql, "owned upgrade", std::string(input));
+    Check(owned->downgrade.has_value() == first->downgrade.has_value(), "owned downgrade presence",
+          std::string(input));
+    if (owned->downgrade && first->downgrade) {
+      Check(owned->downgrade->sql == first->downgrade->sql, "owned downgrade", std::string(input));
+    }
+  } else {
+    Check(owned.status().ToString() == first.status().ToString(), "owned error",
+          std::string(input));
+  }
   if (!first.ok()) {
     // Every refusal is an invalid-scripts error with a message.
     Check(first.status().kind() == strata::ErrorKind::kInvalidScripts, "error kind", "");

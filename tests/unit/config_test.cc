@@ -115,6 +115,24 @@ TEST_F(ConfigTest, DurationForms) {
   }
 }
 
+TEST_F(ConfigTest, SizeForms) {
+  EXPECT_EQ(Load()->max_revision_size, kDefaultMaxRevisionSize);
+  struct {
+    const char* value;
+    uint64_t bytes;
+  } cases[] = {{"1048576", 1048576},
+               {"\"256MB\"", uint64_t{256} << 20},
+               {"\"1.5 GB\"", uint64_t{3} << 29},
+               {"\"2048kB\"", uint64_t{2} << 20},
+               {"\"1tb\"", uint64_t{1} << 40}};
+  for (const auto& c : cases) {
+    WriteFile("strata.toml", std::string("max_revision_size = ") + c.value + "\n");
+    Result<Settings> s = Load();
+    ASSERT_TRUE(s.ok()) << c.value << ": " << s.status().ToString();
+    EXPECT_EQ(s->max_revision_size, c.bytes) << c.value;
+  }
+}
+
 TEST_F(ConfigTest, CommandLineDirBeatsConfigFile) {
   WriteFile("strata.toml", "dir = \"from_file\"\n");
   EXPECT_EQ(Load()->dir, "from_file");
@@ -148,6 +166,9 @@ TEST_F(ConfigTest, ErrorsNameFileLineAndKey) {
       {"[lint]\nallow = \"x\"\n", "lint.allow", 2},
       {"[lint]\ndeny = []\n", "unknown setting 'lint.deny'", 2},
       {"version_table = \"\"\n", "'version_table' must not be empty", 0},
+      {"max_revision_size = \"64 parsecs\"\n", "'max_revision_size' must be a size", 1},
+      {"max_revision_size = \"100kB\"\n", "at least 1MB", 1},
+      {"max_revision_size = -5\n", "'max_revision_size' must be a size", 1},
   };
   for (const auto& e : errors) {
     WriteFile("strata.toml", e.text);

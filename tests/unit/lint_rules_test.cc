@@ -450,6 +450,41 @@ TEST(LintParseTest, UnterminatedStringIsOneParseError) {
   ASSERT_EQ(RuleIds(r), std::vector<std::string>{"parse-error"});
 }
 
+// A section of several MB is linted a window of statements at a time; whatever falls at a
+// window's edge reads as in a small one: an allow on the line before a statement or on its own
+// line after the ';' (every statement has one, so some sit at every edge), a BEGIN ATOMIC body
+// whose inner ';'s a window may end at, a parse error and findings far down with their lines.
+TEST(LintParseTest, LargeSectionsReadAcrossWindowEdgesAsSmallOnes) {
+  std::string sql;
+  int line = 10;
+  for (int i = 0; i < 40000; ++i) {
+    if (i % 2 == 0) {
+      sql += "-- strata:allow index-not-concurrently\nCREATE INDEX t_" + std::to_string(i) +
+             " ON t (b);\n";
+      line += 2;
+    } else {
+      sql += "CREATE INDEX t_" + std::to_string(i) +
+             " ON t (b); -- strata:allow index-not-concurrently\n";
+      line += 1;
+    }
+    if (i == 20000) {
+      sql += "CREATE FUNCTION atomic_last() RETURNS int LANGUAGE sql BEGIN ATOMIC\n";
+      // 12,000 lines, 190 KB: wider than a window, within what the linter parses whole.
+      for (int j = 0; j < 12000; ++j) sql += "  SELECT " + std::to_string(j) + ";\n";
+      sql += "END;\n";
+      line += 12002;
+    }
+  }
+  const int drop_line = line;
+  sql += "ALTER TABLE t DROP COLUMN a;\nSELEC 1;\n";
+  LintReport r = LintOnBase(sql, true);
+  ASSERT_EQ(RuleIds(r), (std::vector<std::string>{"dropping-column", "parse-error"}));
+  EXPECT_EQ(r.findings[0].line, drop_line);
+  EXPECT_EQ(r.findings[1].line, drop_line + 1);
+  EXPECT_EQ(r.silenced, 40000);
+  EXPECT_EQ(r.statements, 40000 + 1 + 1 + 1);  // and the downgrade's SELECT 1
+}
+
 // --- SQLite ------------------------------------------------------------------------------------
 
 TEST(LintSqliteTest, SkipsPostgresRulesAndNotesUnreadableSyntax) {

@@ -334,6 +334,74 @@ TEST(RevisionFileTest, AllProblemsReportedAtOnce) {
   EXPECT_NE(r.status().message().find("3 problems"), std::string::npos) << r.status().ToString();
 }
 
+// Random bytes or a binary in the folder are one problem, at the line of the first NUL byte,
+// not one "SQL before the first section marker" per line.
+TEST(RevisionFileTest, NotTextIsOneProblemAtItsFirstNul) {
+  std::string bytes = "\x89PNG\r\n\x1a\nIHDR garbage\nmore garbage\n";
+  bytes += std::string("x\0y\n", 4);
+  for (int i = 0; i < 100; ++i)
+    bytes += "binary line " + std::to_string(i) + std::string(1, '\0') + "\n";
+  Result<Revision> r = ParseRevisionFile(bytes, "migrations/logo.sql");
+  ASSERT_FALSE(r.ok());
+  const Status& s = r.status();
+  EXPECT_EQ(s.kind(), ErrorKind::kInvalidScripts);
+  EXPECT_EQ(s.file(), "migrations/logo.sql");
+  EXPECT_EQ(s.line(), 5);
+  EXPECT_NE(s.message().find("not a text file"), std::string::npos) << s.ToString();
+  EXPECT_EQ(s.message().find("problems"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.hint().find("move it out of the migrations folder"), std::string::npos);
+}
+
+// SQL without any section marker is one mistake, reported once at its first line.
+TEST(RevisionFileTest, SqlBeforeTheFirstMarkerIsReportedOnce) {
+  std::string text = "-- Revision ID: a\n";
+  for (int i = 0; i < 50; ++i) text += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  text += "-- migrate:upgrade\nSELECT 1;\n";
+  Result<Revision> r = ParseRevisionFile(text, "f.sql");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().line(), 2);
+  EXPECT_NE(r.status().message().find("SQL before the first section marker (50 lines, up to line "
+                                      "51)"),
+            std::string::npos)
+      << r.status().ToString();
+}
+
+// The folder loader hands a large file's buffer over to its largest section; that must read
+// exactly as a copy would: CRLF line ends, a byte order mark, a lone CR inside a line, blank
+// lines around the body, the downgrade larger than the upgrade.
+TEST(RevisionFileTest, OwnedBufferParsesLikeACopy) {
+  const std::string texts[] = {
+      std::string(kDesignExample),
+      "\xEF\xBB\xBF-- T\r\n-- Revision ID: a\r\n\r\n-- migrate:upgrade\r\n\r\nSELECT 1;\r\r\n"
+      "SELECT 'x\ry';\r\n\r\n-- migrate:downgrade\r\nDROP TABLE t;\r\n\r\n",
+      "-- Revision ID: b\n-- migrate:upgrade\nSELECT 1;\n-- migrate:downgrade\n" +
+          std::string(5000, 'x') + "\n  \n",
+      "-- Revision ID: c\n-- migrate:upgrade\n\n   \n",
+      "-- Revision ID: d\n-- migrate:upgrade\nSELECT 1; -- no final newline",
+  };
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text.substr(0, 40));
+    Result<Revision> copied = ParseRevisionFile(text, "f.sql");
+    Result<Revision> owned = ParseOwnedRevisionFile(std::string(text), "f.sql");
+    ASSERT_TRUE(copied.ok()) << copied.status().ToString();
+    ASSERT_TRUE(owned.ok()) << owned.status().ToString();
+    EXPECT_EQ(owned->id, copied->id);
+    EXPECT_EQ(owned->message, copied->message);
+    EXPECT_EQ(owned->upgrade.sql, copied->upgrade.sql);
+    EXPECT_EQ(owned->upgrade.first_line, copied->upgrade.first_line);
+    ASSERT_EQ(owned->downgrade.has_value(), copied->downgrade.has_value());
+    if (owned->downgrade) {
+      EXPECT_EQ(owned->downgrade->sql, copied->downgrade->sql);
+    }
+  }
+  Result<Revision> crlf = ParseRevisionFile(texts[1], "f.sql");
+  ASSERT_TRUE(crlf.ok());
+  EXPECT_EQ(crlf->message, "T");
+  EXPECT_EQ(crlf->upgrade.sql, "\nSELECT 1;\nSELECT 'x\ry';");
+  EXPECT_EQ(crlf->upgrade.first_line, 5);
+  EXPECT_EQ(crlf->downgrade->sql, "DROP TABLE t;");
+}
+
 TEST(RevisionFileTest, IsValidRevisionId) {
   for (const char* good :
        {"a", "0", "_", "3f2a9c1b7d4e", "ABC_def_123", "abcdefghijklmnopqrstuvwxyz012345"}) {

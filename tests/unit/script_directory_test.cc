@@ -132,6 +132,58 @@ TEST_F(ScriptDirectoryTest, ReadsFilesOfEverySizeWhole) {
   EXPECT_EQ(g->Find("aaaa0003")->upgrade.sql, "X;");
 }
 
+// A file that is not text in the folder is reported once, naming it and the line of its first
+// NUL byte; a revision of several MB (read at its exact size and handed over to its section)
+// comes back whole.
+TEST_F(ScriptDirectoryTest, BinaryFileIsOneProblemAndLargeFilesLoadWhole) {
+  std::string upgrade;
+  for (int i = 0; i < 200000; ++i) upgrade += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  upgrade.pop_back();
+  Write("aaaa0001_big.sql", "-- big\n-- Revision ID: aaaa0001\n-- migrate:upgrade\n" + upgrade +
+                                "\n-- migrate:downgrade\nDELETE FROM t;\n");
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->Find("aaaa0001")->upgrade.sql, upgrade);
+  EXPECT_EQ(g->Find("aaaa0001")->downgrade->sql, "DELETE FROM t;");
+
+  std::string noise;
+  unsigned state = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 1103515245u + 12345u;
+    noise += static_cast<char>((state >> 16) & 0xFF);
+  }
+  Write("aaaa0002_noise.sql", "-- pasted\n" + noise);
+  g = LoadScriptDirectory(dir_);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().kind(), ErrorKind::kInvalidScripts);
+  const std::string text = g.status().ToString();
+  EXPECT_THAT(text, HasSubstr("aaaa0002_noise.sql:"));
+  EXPECT_THAT(text, HasSubstr("not a text file"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("SQL before the first section marker")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("problems")));
+}
+
+// A file larger than max_revision_size is refused before it is read whole, naming its size, the
+// limit and the setting that raises it; at the limit it is read.
+TEST_F(ScriptDirectoryTest, FilesAboveMaxRevisionSizeAreRefusedNamingTheSetting) {
+  std::string text = "-- m\n-- Revision ID: aaaa0001\n-- migrate:upgrade\n";
+  text.append((size_t{3} << 19) - text.size(), ' ');  // 1.5 MB
+  Write("aaaa0001_big.sql", text);
+  Result<RevisionGraph> g = LoadScriptDirectory(dir_, uint64_t{1} << 20);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().kind(), ErrorKind::kInvalidScripts);
+  EXPECT_EQ(g.status().file(), (dir_ / "aaaa0001_big.sql").string());
+  EXPECT_THAT(g.status().message(), HasSubstr("the file is 1.5 MB, larger than "
+                                              "max_revision_size (1.0 MB)"));
+  EXPECT_THAT(g.status().hint(), HasSubstr("max_revision_size = \"256MB\""));
+  EXPECT_TRUE(LoadScriptDirectory(dir_, text.size()).ok());
+
+  Result<Revision> one = ReadRevisionFile(dir_ / "aaaa0001_big.sql", uint64_t{1} << 20);
+  ASSERT_FALSE(one.ok());
+  EXPECT_THAT(one.status().message(), HasSubstr("max_revision_size"));
+  EXPECT_TRUE(ReadRevisionFile(dir_ / "aaaa0001_big.sql").ok());
+}
+
 // Large folders are read by two threads, each filling its own half: every revision must arrive,
 // and problems from both halves must be reported in file order.
 TEST_F(ScriptDirectoryTest, LargeFoldersLoadWholeAndReportProblemsInOrder) {

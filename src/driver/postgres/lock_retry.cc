@@ -30,7 +30,7 @@ Status PostgresDriver::Preflight(const Plan& plan) {
   return RunPreflight(*session_, plan, options_);
 }
 
-std::string PostgresDriver::DescribeLockBlockers(const std::string& statement) {
+std::string PostgresDriver::DescribeLockBlockers(std::string_view statement) {
   std::vector<LockTarget> relations = RelationsNamedBy(statement);
   if (relations.empty()) {
     last_blockers_ =

@@ -7,17 +7,22 @@
 namespace strata::pg {
 
 int Pipeline::Query(std::string sql, Params params, int tag) {
-  items_.push_back({Kind::kQuery, std::move(sql), "", std::move(params), tag, nullptr, false});
+  items_.push_back({Kind::kQuery, std::move(sql), "", std::move(params), tag, false, {}});
+  return static_cast<int>(items_.size()) - 1;
+}
+
+int Pipeline::Statement(std::string_view sql, int tag) {
+  items_.push_back({Kind::kStatement, "", "", {}, tag, false, sql});
   return static_cast<int>(items_.size()) - 1;
 }
 
 int Pipeline::Prepare(std::string name, std::string sql, int tag) {
-  items_.push_back({Kind::kPrepare, std::move(name), std::move(sql), {}, tag, nullptr, false});
+  items_.push_back({Kind::kPrepare, std::move(name), std::move(sql), {}, tag, false, {}});
   return static_cast<int>(items_.size()) - 1;
 }
 
 int Pipeline::Prepared(std::string name, Params params, int tag) {
-  items_.push_back({Kind::kPrepared, std::move(name), "", std::move(params), tag, nullptr, false});
+  items_.push_back({Kind::kPrepared, std::move(name), "", std::move(params), tag, false, {}});
   return static_cast<int>(items_.size()) - 1;
 }
 
@@ -31,6 +36,11 @@ bool Pipeline::Send(const Item& item) {
     case Kind::kQuery:
       return PQsendQueryParams(conn, item.sql_or_name.c_str(), n, nullptr, values.data(), nullptr,
                                nullptr, 0) == 1;
+    case Kind::kStatement:
+      // libpq copies the text into its output buffer (flushed every 64 KB in pipeline mode).
+      scratch_.assign(item.borrowed);
+      return PQsendQueryParams(conn, scratch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ==
+             1;
     case Kind::kPrepare:
       return PQsendPrepare(conn, item.sql_or_name.c_str(), item.prepare_sql.c_str(), 0, nullptr) ==
              1;
@@ -60,7 +70,6 @@ void Pipeline::ReadItem(Item& item, int index) {
       continue;
     }
     item.ok = ok && failed_item_ != index;
-    item.result = std::move(result);
   }
 }
 

@@ -1,17 +1,23 @@
 // Pipeline: a batch of statements sent to PostgreSQL in one round trip (libpq pipeline mode,
 // extended protocol) and read back in order. A step's BEGIN, its statements, the version-table
 // changes, the strata_log row and COMMIT travel together, so strata's cost per revision is one
-// round trip however many statements the revision has.
+// round trip for any ordinary revision; a revision of very many statements is sent as several
+// such batches inside its one transaction (postgres_driver.cc), so that what is in flight stays
+// bounded.
 //
 // After the first failing item the server skips the rest up to the batch's Sync (libpq reports
 // them as PGRES_PIPELINE_ABORTED); an explicit transaction is then left in the failed state and
 // the caller rolls it back.
+//
+// Results are read and freed one by one; only the first failure's is kept. Statement() items
+// borrow their text, so a batch costs about a hundred bytes per item besides libpq's buffers.
 //
 // Borrows the Session; not thread-safe. Single use: add items, Run() once.
 #ifndef STRATA_DRIVER_POSTGRES_PIPELINE_H_
 #define STRATA_DRIVER_POSTGRES_PIPELINE_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "driver/postgres/pg_handles.h"
@@ -27,6 +33,9 @@ class Pipeline {
   // Each returns the item's index. `tag` is the caller's label for mapping a failure back to
   // what it was (a statement number, the version table, ...).
   int Query(std::string sql, Params params, int tag);
+  // A statement without parameters whose text `sql` views: it must stay alive until Run()
+  // returns (a revision's statement, a view into its section).
+  int Statement(std::string_view sql, int tag);
   int Prepare(std::string name, std::string sql, int tag);
   int Prepared(std::string name, Params params, int tag);
 
@@ -40,29 +49,28 @@ class Pipeline {
   int failed_item() const { return failed_item_; }
   int tag(int item) const { return items_[item].tag; }
   const PGresult* failed_result() const { return failed_result_.get(); }
-  // The last result of an item (null for an item that was skipped).
-  const PGresult* result(int item) const { return items_[item].result.get(); }
   bool succeeded(int item) const { return items_[item].ok; }
   // The item whose results Run() is reading now (-1 outside Run): the server's notices about a
   // statement arrive while its results are read.
   int reading() const { return reading_; }
 
  private:
-  enum class Kind { kQuery, kPrepare, kPrepared };
+  enum class Kind { kQuery, kStatement, kPrepare, kPrepared };
   struct Item {
     Kind kind;
     std::string sql_or_name;
     std::string prepare_sql;
     Params params;
     int tag = 0;
-    ResultPtr result;
     bool ok = false;
+    std::string_view borrowed;  // kStatement's text
   };
   bool Send(const Item& item);
   void ReadItem(Item& item, int index);
 
   Session& session_;
   std::vector<Item> items_;
+  std::string scratch_;  // a borrowed statement, NUL-terminated for libpq
   int failed_item_ = -1;
   int reading_ = -1;
   ResultPtr failed_result_;

@@ -14,6 +14,7 @@
 #include "driver/postgres/pg_error.h"
 #include "driver/postgres/step_notices.h"
 #include "driver/sql_text.h"
+#include "driver/step_progress.h"
 #include "driver/utc_time.h"
 #include "strata/url.h"
 
@@ -42,7 +43,6 @@ bool IsMissingTable(const PgError& error) {
   return error.sqlstate == "42P01" || error.sqlstate == "3F000";
 }
 
-
 std::string LogSelectColumns() {
   return "id, revision, direction, status, checksum, "
          "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), duration_ms, "
@@ -65,8 +65,9 @@ Status RefusedStatement(const Step& step, const SqlStatement& statement, std::st
 }
 
 // A COPY that exchanges rows with the client (FROM STDIN / TO STDOUT) cannot run from a revision.
-Status RefuseClientCopy(const Step& step, const std::vector<SqlStatement>& statements) {
-  for (const SqlStatement& statement : statements) {
+Status RefuseClientCopy(const Step& step, const StatementList& statements) {
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const SqlStatement statement = statements[i];
     if (!IsClientCopy(statement.text)) continue;
     return RefusedStatement(
         step, statement,
@@ -75,6 +76,13 @@ Status RefuseClientCopy(const Step& step, const std::vector<SqlStatement>& state
         "load the rows with INSERT ... VALUES, or COPY FROM a file on the database server");
   }
   return Status::Ok();
+}
+
+// A transactional step that Interrupt() stopped.
+Status InterruptedStep(const Step& step) {
+  return Status::MigrationFailed(fmt::format("{} {} interrupted; its transaction was rolled back",
+                                             DirectionText(step.direction), step.revision->id))
+      .WithRevision(step.revision->id);
 }
 
 std::vector<LogEntry> ReadLogRows(const PGresult* r) {
@@ -299,7 +307,7 @@ void PostgresDriver::AddStepDone(Pipeline& pipeline, const StepRun& run,
 }
 
 Status PostgresDriver::RunWrite(Pipeline& pipeline, int first_prepare, const Step* step,
-                                const std::vector<SqlStatement>* statements) {
+                                const StatementList* statements) {
   Status sent = pipeline.Run();
   NotePrepared(pipeline, first_prepare);
   if (sent.ok() && pipeline.failed_item() < 0) return Status::Ok();
@@ -334,7 +342,7 @@ void PostgresDriver::AddLogRow(Pipeline& pipeline, const LogRow& row) {
 }
 
 Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* step,
-                                       const std::vector<SqlStatement>* statements) {
+                                       const StatementList* statements) {
   int item = pipeline.failed_item();
   PgError error = ReadPgError(pipeline.failed_result(), session_->conn());
   ErrorKind kind = KindOfPgError(error, session_->conn());
@@ -346,18 +354,16 @@ Status PostgresDriver::PipelineFailure(const Pipeline& pipeline, const Step* ste
   }
   int tag = item >= 0 ? pipeline.tag(item) : kControl;
   if (tag >= 0 && step != nullptr && statements != nullptr) {
-    return StatementError(FailureOf(error, kind, *step, (*statements)[tag], tag));
+    return StatementError(
+        FailureOf(error, kind, *step, (*statements)[static_cast<size_t>(tag)], tag));
   }
   std::string revision = step != nullptr && step->revision != nullptr ? step->revision->id : "";
   if (error.sqlstate == "57014" && interrupted_.load()) {
     // Interrupt()'s cancel landed on one of the step's own items (BEGIN, the session check, the
     // version or log rows) rather than on a statement of the revision, or on a stamp's or an
     // accept's rows: the same rollback.
-    return Status::MigrationFailed(
-               revision.empty() ? std::string("interrupted; nothing was changed")
-                                : fmt::format("{} {} interrupted; its transaction was rolled back",
-                                              DirectionText(step->direction), revision))
-        .WithRevision(revision);
+    if (revision.empty()) return Status::MigrationFailed("interrupted; nothing was changed");
+    return InterruptedStep(*step);
   }
   switch (tag) {
     case kSessionCheck: {
@@ -444,9 +450,11 @@ Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
   auto split = SplitStatements(step.section().sql, &error_offset);
   // strata begins and commits the step's transaction; a COMMIT in the middle would make the
   // first half permanent and leave the rest unguarded. Refused before anything runs.
-  std::vector<SqlStatement> loose;
+  StatementList loose;
   if (!split.ok()) loose = SplitStatementsLoosely(step.section().sql);
-  for (const SqlStatement& statement : split.ok() ? split.value() : loose) {
+  const StatementList& statements = split.ok() ? split.value() : loose;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const SqlStatement statement = statements[i];
     if (!IsTransactionControl(statement.text)) continue;
     return RefusedStatement(step, statement,
                             "in a transactional revision; strata runs each transactional "
@@ -454,7 +462,7 @@ Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
                             "remove it, or mark the revision `Transactional: false` to run its "
                             "statements one by one in autocommit");
   }
-  STRATA_RETURN_IF_ERROR(RefuseClientCopy(step, split.ok() ? split.value() : loose));
+  STRATA_RETURN_IF_ERROR(RefuseClientCopy(step, statements));
   for (int attempt = 0;; ++attempt) {
     // A section libpg_query cannot parse (newer syntax than its PostgreSQL 15 grammar, or a
     // real syntax error) goes to the server whole, which has the last word on it.
@@ -496,35 +504,51 @@ Status PostgresDriver::CheckHeadsInTransaction(const StepRun& run, bool* stale) 
   return Status::Ok();
 }
 
-Result<StepOutcome> PostgresDriver::RunTransactionOnce(
-    const StepRun& run, const std::vector<SqlStatement>* statements) {
+Result<StepOutcome> PostgresDriver::RunTransactionOnce(const StepRun& run,
+                                                       const StatementList* statements) {
   const Step& step = *run.step;
-  Pipeline pipeline(*session_);
-  if (run.check_heads) {
-    bool stale = false;
-    STRATA_RETURN_IF_ERROR(CheckHeadsInTransaction(run, &stale));
-    if (stale) return StepOutcome::kStale;
-  } else {
-    pipeline.Query("BEGIN", {}, kControl);
-  }
-  AddSessionCheck(pipeline);
-  if (options_.statement_lock_timeout.count() > 0) {
-    pipeline.Query(
-        fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()), {},
-        kControl);
-  }
-  const int first_prepare = AddPrepares(pipeline);
-  if (statements != nullptr) {
-    for (size_t i = 0; i < statements->size(); ++i) {
-      pipeline.Query((*statements)[i].text, {}, static_cast<int>(i));
-    }
-  }
-  AddStepDone(pipeline, run, std::nullopt);
+  const size_t count = statements != nullptr ? statements->size() : 0;
   StepNotices notices(*session_, options_, step);
-  notices.Following(&pipeline, statements);
-  Status failed = RunWrite(pipeline, first_prepare, &step, statements);
-  if (failed.ok()) return StepOutcome::kApplied;
-  return failed;
+  ProgressReporter progress(options_, step);
+  size_t next = 0;  // the first statement not sent yet
+  for (int batch = 0;; ++batch) {
+    Pipeline pipeline(*session_);
+    int first_prepare = -1;
+    if (batch == 0) {
+      if (run.check_heads) {
+        bool stale = false;
+        STRATA_RETURN_IF_ERROR(CheckHeadsInTransaction(run, &stale));
+        if (stale) return StepOutcome::kStale;
+      } else {
+        pipeline.Query("BEGIN", {}, kControl);
+      }
+      AddSessionCheck(pipeline);
+      if (options_.statement_lock_timeout.count() > 0) {
+        pipeline.Query(
+            fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()), {},
+            kControl);
+      }
+      first_prepare = AddPrepares(pipeline);
+    } else if (interrupted_.load()) {
+      // Between two batches no statement runs for a cancel to stop: stop here.
+      session_->RollbackIfOpen();
+      return InterruptedStep(step);
+    }
+    size_t bytes = 0;
+    for (size_t in_batch = 0; next < count && in_batch < kBatchStatements && bytes < kBatchBytes;
+         ++in_batch, ++next) {
+      const SqlStatement statement = (*statements)[next];
+      pipeline.Statement(statement.text, static_cast<int>(next));
+      bytes += statement.text.size();
+    }
+    const bool last = next == count;
+    if (last) AddStepDone(pipeline, run, std::nullopt);
+    notices.Following(&pipeline, statements);
+    STRATA_RETURN_IF_ERROR(RunWrite(pipeline, first_prepare, &step, statements));
+    progress.Report(static_cast<int64_t>(next),
+                    last ? step.section().sql.size() : (*statements)[next].offset);
+    if (last) return StepOutcome::kApplied;
+  }
 }
 
 Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
@@ -550,9 +574,9 @@ Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
     }
   }
   // Simple query protocol: the server reports positions within the whole section.
-  SqlStatement whole{step.section().sql, 0};
+  const SqlStatement whole{step.section().sql, 0};
   StepNotices notices(*session_, options_, step);
-  notices.At(&whole);
+  notices.At(whole);
   ResultPtr r = session_->ExecScriptRaw(step.section().sql);
   ExecStatusType status = PQresultStatus(r.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
@@ -622,7 +646,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
         .WithLocation(revision.path, LineOfOffset(section, error_offset))
         .WithRevision(revision.id);
   }
-  const std::vector<SqlStatement>& statements = split.value();
+  const StatementList& statements = split.value();
   STRATA_RETURN_IF_ERROR(RefuseClientCopy(step, statements));
   if (run.check_heads) {
     bool stale = false;
@@ -647,11 +671,12 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   }
   const int count = static_cast<int>(statements.size());
   StepNotices notices(*session_, options_, step);
+  ProgressReporter progress(options_, step);
   for (int i = 0; i < count; ++i) {
-    const SqlStatement& statement = statements[i];
-    notices.At(&statement);
+    const SqlStatement statement = statements[static_cast<size_t>(i)];
+    notices.At(statement);
     for (int attempt = 0;; ++attempt) {
-      ResultPtr r = session_->ExecRaw(statement.text);
+      ResultPtr r = session_->ExecRaw(std::string(statement.text));
       ExecStatusType status = PQresultStatus(r.get());
       if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
         break;
@@ -696,11 +721,12 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
       }
       // Both ways out end in a stamp, which also marks this failure as resolved by a person.
       Status partial = PartialStepFailed(failure, options_.version_table, leftovers, undo);
-      Status recorded = WriteFailedLogRow({revision.id, direction, "failed", run.checksum,
-                                           started_at, run.applied_by,
-                                           run.strata_version, PartialFailureLogText(partial)});
+      Status recorded =
+          WriteFailedLogRow({revision.id, direction, "failed", run.checksum, started_at,
+                             run.applied_by, run.strata_version, PartialFailureLogText(partial)});
       return NoteLogFailure(std::move(partial), recorded);
     }
+    progress.Report(i + 1, statement.offset + statement.text.size());
   }
   if (set_timeout) session_->ExecRaw("RESET lock_timeout");
   Pipeline pipeline(*session_);

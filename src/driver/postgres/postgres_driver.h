@@ -5,7 +5,11 @@
 // - A transactional step is one round trip: BEGIN, a check that the server session is still the
 //   one holding the lock, SET LOCAL lock_timeout, the section's statements (split by
 //   PostgreSQL's parser so each error names its statement and file:line), the version-table
-//   changes and the strata_log row through prepared statements, COMMIT (pipeline.h).
+//   changes and the strata_log row through prepared statements, COMMIT (pipeline.h). A step of
+//   more statements than one batch holds (kBatchStatements or kBatchBytes) is sent as several
+//   batches in its one transaction, each read back before the next is sent, so memory does not
+//   grow with the revision: the statements are offsets into the section (statement_split.h),
+//   and only the results of one batch are ever pending.
 // - A non-transactional step runs its statements one by one in autocommit and records the
 //   version change only after the last one; a failure part way leaves a "failed" strata_log row
 //   and returns kNeedsPerson naming the statement, what took effect (INVALID indexes from
@@ -25,9 +29,11 @@
 #define STRATA_DRIVER_POSTGRES_POSTGRES_DRIVER_H_
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "driver/postgres/migration_lock.h"
@@ -69,6 +75,13 @@ class PostgresDriver final : public Driver {
  private:
   PostgresDriver(std::unique_ptr<Session> session, DriverOptions options);
 
+  // A transactional step's statements go to the server in batches of at most this many
+  // statements, or as many as reach this many bytes of SQL: one round trip for any ordinary
+  // revision, and a bound on what is in flight (libpq's buffers, the pending results) for a
+  // data migration of millions.
+  static constexpr size_t kBatchStatements = 5000;
+  static constexpr size_t kBatchBytes = size_t{4} << 20;
+
   // What a pipeline item was, for mapping its failure (user statements use their index >= 0).
   enum Tag : int {
     kControl = -1,
@@ -95,8 +108,7 @@ class PostgresDriver final : public Driver {
   Result<StepOutcome> ApplyTransactional(const StepRun& run);
   Result<StepOutcome> ApplyNonTransactional(const StepRun& run);
   // One attempt of a transactional step: ok, or the error (its transaction rolled back).
-  Result<StepOutcome> RunTransactionOnce(const StepRun& run,
-                                         const std::vector<SqlStatement>* statements);
+  Result<StepOutcome> RunTransactionOnce(const StepRun& run, const StatementList* statements);
   Result<StepOutcome> RunUnsplitSection(const StepRun& run);
   Status CheckHeadsInTransaction(const StepRun& run, bool* stale);
 
@@ -120,10 +132,10 @@ class PostgresDriver final : public Driver {
   // Runs a write transaction's pipeline: Ok, or (its transaction rolled back) what failed, naming
   // `step`'s statement when `statements` are those the pipeline ran.
   Status RunWrite(Pipeline& pipeline, int first_prepare, const Step* step,
-                  const std::vector<SqlStatement>* statements);
+                  const StatementList* statements);
   // After a pipeline's failure (its transaction already rolled back): the Status to return.
   Status PipelineFailure(const Pipeline& pipeline, const Step* step,
-                         const std::vector<SqlStatement>* statements);
+                         const StatementList* statements);
   void NotePrepared(const Pipeline& pipeline, int first_prepare_item);
 
   // A revision's statement failed: what the shared wording (step_failure.h) needs, with the
@@ -140,7 +152,7 @@ class PostgresDriver final : public Driver {
   // Lock-timeout retries (lock_retry.cc). After a statement failed with lock_not_available and
   // its transaction was rolled back: the sessions holding locks on the tables it names, as text
   // for messages (also kept in last_blockers_ for the retry message).
-  std::string DescribeLockBlockers(const std::string& statement);
+  std::string DescribeLockBlockers(std::string_view statement);
   // Reports the retry through on_wait (naming `what` and last_blockers_) and sleeps an
   // exponential backoff with jitter; returns early when interrupted.
   void SleepBeforeRetry(int attempt, const std::string& what);

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/sql_quote.h"
+#include "driver/postgres/statement_split.h"
 #include "driver/sql_text.h"
 
 namespace strata::pg {
@@ -24,7 +25,8 @@ std::string Value(const PGresult* r, int row, int col) {
 }
 
 // libpg_query's JSON parse tree, or null when the text does not parse.
-Json ParseTree(const std::string& sql) {
+Json ParseTree(std::string_view text) {
+  const std::string sql(text);
   PgQueryParseResult r = pg_query_parse(sql.c_str());
   Json tree;
   if (r.error == nullptr && r.parse_tree != nullptr) {
@@ -263,16 +265,27 @@ std::string Seconds(double s) { return fmt::format("{:.1f} s", s); }
 
 }  // namespace
 
-std::vector<LockingStatement> StrongLockStatements(const std::string& sql) {
+std::vector<LockingStatement> StrongLockStatements(std::string_view sql) {
+  // The first words of the statements RuleFor and Classify know: any other statement (INSERT,
+  // UPDATE, SELECT, COMMENT, GRANT, ...) takes no strong lock and is not parsed.
+  static const std::set<std::string, std::less<>> kMayLock = {
+      "ALTER", "CREATE", "DROP", "TRUNCATE", "CLUSTER", "LOCK", "VACUUM", "REINDEX", "REFRESH"};
   std::vector<LockingStatement> out;
-  ForEachStatement(ParseTree(sql), [&](const std::string& type, const Json& node) {
-    LockingStatement s = Classify(type, node);
-    if (!s.kind.empty()) out.push_back(std::move(s));
-  });
+  size_t error_offset = 0;
+  auto statements = SplitStatements(sql, &error_offset);
+  if (!statements.ok()) return out;
+  for (size_t i = 0; i < statements->size(); ++i) {
+    const SqlStatement statement = (*statements)[i];
+    if (kMayLock.count(FirstWord(statement.text)) == 0) continue;
+    ForEachStatement(ParseTree(statement.text), [&](const std::string& type, const Json& node) {
+      LockingStatement s = Classify(type, node);
+      if (!s.kind.empty()) out.push_back(std::move(s));
+    });
+  }
   return out;
 }
 
-std::vector<LockTarget> RelationsNamedBy(const std::string& statement) {
+std::vector<LockTarget> RelationsNamedBy(std::string_view statement) {
   std::vector<LockTarget> out;
   ForEachStatement(ParseTree(statement), [&](const std::string& type, const Json& node) {
     LockingStatement strong = Classify(type, node);

@@ -49,13 +49,16 @@ struct LockingStatement {
 };
 
 // The statements of `sql` that take a strong lock, in order. Empty when `sql` does not parse
-// (the server has the last word on such a section) or takes no strong lock.
-std::vector<LockingStatement> StrongLockStatements(const std::string& sql);
+// (the server has the last word on such a section) or takes no strong lock. The section is split
+// by statement_split.h and only statements whose first word can start such a statement (ALTER,
+// CREATE, DROP, ...) are parsed, one at a time: a data migration of a million INSERTs costs a
+// split, and no parse tree outlives its statement.
+std::vector<LockingStatement> StrongLockStatements(std::string_view sql);
 
 // Every relation one statement names, with the mode where StrongLockStatements knows it and
 // "" otherwise (for naming who blocked a statement that timed out). Empty when it does not
 // parse.
-std::vector<LockTarget> RelationsNamedBy(const std::string& statement);
+std::vector<LockTarget> RelationsNamedBy(std::string_view statement);
 
 // Another server session in the way.
 struct Blocker {

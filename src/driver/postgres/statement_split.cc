@@ -5,12 +5,21 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "driver/sql_text.h"
+#include "sqlsplit/sql_windows.h"
 
 namespace strata::pg {
 namespace {
+
+// Frees libpg_query's result on every path.
+struct SplitResult {
+  PgQuerySplitResult r;
+  ~SplitResult() { pg_query_free_split_result(r); }
+};
 
 // The statement's first `n` words, upper-cased.
 std::vector<std::string> LeadingWords(std::string_view statement, size_t n) {
@@ -30,46 +39,69 @@ std::vector<std::string> LeadingWords(std::string_view statement, size_t n) {
   return words;
 }
 
-std::vector<SqlStatement> FromSplit(const std::string& sql, const PgQuerySplitResult& split) {
-  std::vector<SqlStatement> out;
-  out.reserve(split.n_stmts);
+// Adds the statements libpg_query found in a window at `offset` of the section.
+void AddStatements(const std::string& window, size_t offset, const PgQuerySplitResult& split,
+                   StatementList& out) {
   for (int i = 0; i < split.n_stmts; ++i) {
-    size_t begin = std::min<size_t>(split.stmts[i]->stmt_location, sql.size());
+    size_t begin = std::min<size_t>(split.stmts[i]->stmt_location, window.size());
     size_t len = split.stmts[i]->stmt_len;
     // stmt_len 0 means "to the end of the input" (PostgreSQL's RawStmt convention).
-    if (len == 0 || begin + len > sql.size()) len = sql.size() - begin;
-    std::string_view text(sql.data() + begin, len);
+    if (len == 0 || begin + len > window.size()) len = window.size() - begin;
+    std::string_view text(window.data() + begin, len);
     if (SkipBlanksAndComments(text, 0) >= text.size()) continue;
-    out.push_back({std::string(text), begin});
+    out.Add(offset + begin, len);
   }
-  return out;
 }
 
 }  // namespace
 
-Result<std::vector<SqlStatement>> SplitStatements(const std::string& sql, size_t* error_offset) {
-  PgQuerySplitResult split = pg_query_split_with_parser(sql.c_str());
-  struct Guard {  // frees libpg_query's result on every path
-    PgQuerySplitResult& r;
-    ~Guard() { pg_query_free_split_result(r); }
-  } guard{split};
-  if (split.error != nullptr) {
-    // cursorpos is 1-based, in bytes; 0 when unknown.
-    if (error_offset != nullptr) {
-      *error_offset =
-          split.error->cursorpos > 0 ? std::min<size_t>(split.error->cursorpos - 1, sql.size()) : 0;
-    }
-    return Status::MigrationFailed(fmt::format("cannot parse the SQL: {}", split.error->message));
+Result<StatementList> SplitStatements(std::string_view sql, size_t* error_offset) {
+  if (sql.size() >= std::numeric_limits<uint32_t>::max()) {
+    if (error_offset != nullptr) *error_offset = 0;
+    return Status::MigrationFailed(fmt::format(
+        "a section of {} bytes cannot be split into statements (the limit is 4 GiB)", sql.size()));
   }
-  return FromSplit(sql, split);
+  StatementList out(sql);
+  SqlWindows windows(sql);
+  while (windows.Next()) {
+    const std::string& text = windows.text();
+    SplitResult split{pg_query_split_with_parser(text.c_str())};
+    if (split.r.error != nullptr) {
+      if (!windows.last() && EndsInsideAStatement(split.r.error->cursorpos, text.size())) {
+        // The window ended inside a statement that holds ';' of its own (BEGIN ATOMIC ...
+        // END): a wider window takes it whole.
+        windows.Widen();
+        continue;
+      }
+      // cursorpos is 1-based, in bytes; 0 when unknown.
+      const size_t at = split.r.error->cursorpos > 0 ? split.r.error->cursorpos - 1 : 0;
+      if (error_offset != nullptr) *error_offset = windows.offset() + std::min(at, text.size());
+      return Status::MigrationFailed(
+          fmt::format("cannot parse the SQL: {}", split.r.error->message));
+    }
+    AddStatements(text, windows.offset(), split.r, out);
+    windows.Advance();
+  }
+  return out;
 }
 
-std::vector<SqlStatement> SplitStatementsLoosely(const std::string& sql) {
-  PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
-  std::vector<SqlStatement> out;
-  if (split.error == nullptr) out = FromSplit(sql, split);
-  pg_query_free_split_result(split);
-  if (out.empty()) out.push_back({sql, 0});
+StatementList SplitStatementsLoosely(std::string_view sql) {
+  StatementList out(sql);
+  if (sql.size() >= std::numeric_limits<uint32_t>::max()) return out;
+  SqlWindows windows(sql);
+  while (windows.Next()) {
+    const std::string& text = windows.text();
+    SplitResult split{pg_query_split_with_scanner(text.c_str())};
+    if (split.r.error != nullptr) {
+      // Only the last window can fail to scan (Load cut the others before the bad token).
+      size_t rest = windows.offset();
+      out.Add(rest, sql.size() - rest);
+      break;
+    }
+    AddStatements(text, windows.offset(), split.r, out);
+    windows.Advance();
+  }
+  if (out.empty()) out.Add(0, sql.size());
   return out;
 }
 
@@ -87,6 +119,11 @@ bool IsTransactionControl(std::string_view statement) {
   return false;
 }
 
+std::string FirstWord(std::string_view statement) {
+  std::vector<std::string> w = LeadingWords(statement, 1);
+  return w.empty() ? std::string() : std::move(w[0]);
+}
+
 size_t CharPositionToOffset(std::string_view text, int position) {
   size_t offset = 0;
   // Step over position-1 UTF-8 characters; continuation bytes (10xxxxxx) start none.
@@ -100,8 +137,7 @@ size_t CharPositionToOffset(std::string_view text, int position) {
 }
 
 bool IsClientCopy(std::string_view statement) {
-  std::vector<std::string> w = LeadingWords(statement, 1);
-  if (w.empty() || w[0] != "COPY") return false;
+  if (FirstWord(statement) != "COPY") return false;
   const std::string sql(statement);
   PgQueryParseResult parsed = pg_query_parse(sql.c_str());
   bool client = false;

@@ -9,7 +9,7 @@
 namespace strata::pg {
 
 StepNotices::StepNotices(Session& session, const DriverOptions& options, const Step& step)
-    : session_(session), options_(options), step_(step) {
+    : session_(session), options_(options), step_(step), lines_(step.section()) {
   if (options_.on_notice) {
     session_.SetNoticeHandler([this](const PGresult* notice) { Report(notice); });
   }
@@ -17,18 +17,18 @@ StepNotices::StepNotices(Session& session, const DriverOptions& options, const S
 
 StepNotices::~StepNotices() { session_.SetNoticeHandler(nullptr); }
 
-const SqlStatement* StepNotices::Current() const {
+std::optional<SqlStatement> StepNotices::Current() const {
   if (pipeline_ != nullptr && statements_ != nullptr) {
     int item = pipeline_->reading();
-    if (item < 0) return nullptr;
+    if (item < 0) return std::nullopt;
     int tag = pipeline_->tag(item);
-    if (tag < 0 || tag >= static_cast<int>(statements_->size())) return nullptr;
-    return &(*statements_)[static_cast<size_t>(tag)];
+    if (tag < 0 || static_cast<size_t>(tag) >= statements_->size()) return std::nullopt;
+    return (*statements_)[static_cast<size_t>(tag)];
   }
   return statement_;
 }
 
-void StepNotices::Report(const PGresult* notice) const {
+void StepNotices::Report(const PGresult* notice) {
   const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
   const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
   if (message == nullptr) return;
@@ -36,15 +36,14 @@ void StepNotices::Report(const PGresult* notice) const {
   const SqlSection& section = step_.section();
   // A notice about no statement of the revision (its BEGIN, the bookkeeping rows) is placed at
   // the section's first line.
-  const SqlStatement* statement = Current();
-  int line = statement != nullptr
-                 ? LineOfOffset(section, statement->offset +
-                                             SkipBlanksAndComments(statement->text, 0))
+  std::optional<SqlStatement> statement = Current();
+  int line = statement.has_value()
+                 ? lines_.LineOf(statement->offset + SkipBlanksAndComments(statement->text, 0))
                  : section.first_line;
-  std::string text = fmt::format("{}:{}: {} {}: {}: {}",
-                                 revision.path.empty() ? revision.id : revision.path, line,
-                                 DirectionText(step_.direction), revision.id,
-                                 severity != nullptr ? severity : "NOTICE", message);
+  std::string text =
+      fmt::format("{}:{}: {} {}: {}: {}", revision.path.empty() ? revision.id : revision.path, line,
+                  DirectionText(step_.direction), revision.id,
+                  severity != nullptr ? severity : "NOTICE", message);
   if (const char* detail = PQresultErrorField(notice, PG_DIAG_MESSAGE_DETAIL)) {
     text += fmt::format(" ({})", detail);
   }

@@ -9,12 +9,13 @@
 #ifndef STRATA_DRIVER_POSTGRES_STEP_NOTICES_H_
 #define STRATA_DRIVER_POSTGRES_STEP_NOTICES_H_
 
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "driver/postgres/pipeline.h"
 #include "driver/postgres/session.h"
 #include "driver/postgres/statement_split.h"
+#include "driver/sql_text.h"
 #include "strata/driver.h"
 
 namespace strata::pg {
@@ -27,23 +28,26 @@ class StepNotices {
   StepNotices& operator=(const StepNotices&) = delete;
 
   // The statement whose notices come next (statement-by-statement runs).
-  void At(const SqlStatement* statement) { statement_ = statement; }
-  // Notices come from `pipeline`, whose items tagged >= 0 are indexes into `statements`.
-  void Following(const Pipeline* pipeline, const std::vector<SqlStatement>* statements) {
+  void At(const SqlStatement& statement) { statement_ = statement; }
+  // Notices come from `pipeline` (one batch of a step's statements), whose items tagged >= 0
+  // are indexes into `statements`.
+  void Following(const Pipeline* pipeline, const StatementList* statements) {
     pipeline_ = pipeline;
     statements_ = statements;
   }
 
  private:
-  void Report(const PGresult* notice) const;
-  const SqlStatement* Current() const;
+  void Report(const PGresult* notice);
+  std::optional<SqlStatement> Current() const;
 
   Session& session_;
   const DriverOptions& options_;
   const Step& step_;
-  const SqlStatement* statement_ = nullptr;
+  std::optional<SqlStatement> statement_;
   const Pipeline* pipeline_ = nullptr;
-  const std::vector<SqlStatement>* statements_ = nullptr;
+  const StatementList* statements_ = nullptr;
+  // Statements run in order, so their lines are counted on from the previous notice's.
+  LineCounter lines_;
 };
 
 }  // namespace strata::pg

@@ -21,6 +21,7 @@
 #include "driver/sqlite/sqlite_handles.h"
 #include "driver/sqlite/sqlite_transaction.h"
 #include "driver/step_failure.h"
+#include "driver/step_progress.h"
 #include "driver/utc_time.h"
 
 namespace strata {
@@ -150,8 +151,11 @@ class SqliteDriver final : public Driver {
   // Runs `sql` statement by statement, in one forward pass, on the current connection state
   // (inside a transaction or in autocommit). When `stay_in_transaction`, a statement that ends
   // the transaction (COMMIT, END...) is an error. A whole std::string, so that its NUL lets
-  // SQLite parse each statement in place.
-  std::optional<SectionFailure> RunSection(const std::string& sql, bool stay_in_transaction);
+  // SQLite parse each statement in place. Reports to `progress` every kProgressEvery statements
+  // and at the end.
+  std::optional<SectionFailure> RunSection(const std::string& sql, bool stay_in_transaction,
+                                           ProgressReporter& progress);
+  static constexpr int kProgressEvery = 1000;
 
   // Turns a failure of our own bookkeeping into the error the user should see: lock timeouts
   // and interrupts get their own wording; everything else names the database.
@@ -472,7 +476,8 @@ Result<std::vector<LogEntry>> SqliteDriver::UnresolvedFailures() {
 }
 
 std::optional<SectionFailure> SqliteDriver::RunSection(const std::string& text,
-                                                       bool stay_in_transaction) {
+                                                       bool stay_in_transaction,
+                                                       ProgressReporter& progress) {
   std::string_view sql = text;
   sqlite3* db = connection_.get();
   size_t pos = 0;
@@ -535,8 +540,9 @@ std::optional<SectionFailure> SqliteDriver::RunSection(const std::string& text,
       return f;
     }
     pos = end;
-    ++index;
+    if (++index % kProgressEvery == 0) progress.Report(index, pos);
   }
+  progress.Report(index, sql.size());
   return std::nullopt;
 }
 
@@ -569,13 +575,14 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
     return *now != expected;
   };
 
+  ProgressReporter progress(options_, step);
   if (revision.transactional) {
     Transaction tx(connection_);
     STRATA_RETURN_IF_ERROR(Explain(tx.Begin(Transaction::Mode::kImmediate)));
     Result<bool> is_stale = stale();
     if (!is_stale.ok()) return is_stale.status();
     if (*is_stale) return StepOutcome::kStale;  // tx rolls back: nothing ran
-    if (std::optional<SectionFailure> f = RunSection(section.sql, true)) {
+    if (std::optional<SectionFailure> f = RunSection(section.sql, true, progress)) {
       tx.Rollback();
       if (interrupt_requested_.load() ||
           (f->status.kind() == ErrorKind::kMigrationFailed && f->message == "interrupted")) {
@@ -602,7 +609,7 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
     if (!is_stale.ok()) return is_stale.status();
     if (*is_stale) return StepOutcome::kStale;
   }
-  if (std::optional<SectionFailure> f = RunSection(section.sql, false)) {
+  if (std::optional<SectionFailure> f = RunSection(section.sql, false, progress)) {
     Status partial = PartialStepFailed(FailureOf(step, *f), options_.version_table, "", "");
     log.status = "failed";
     log.duration_ms = elapsed_ms();
