@@ -70,7 +70,17 @@ void Pipeline::ReadItem(Item& item, int index) {
       continue;
     }
     item.ok = ok && failed_item_ != index;
+    for (auto& [kept_item, kept] : kept_) {
+      if (kept_item == index && item.ok) kept = std::move(result);
+    }
   }
+}
+
+ResultPtr Pipeline::TakeResult(int item) {
+  for (auto& [kept_item, kept] : kept_) {
+    if (kept_item == item) return std::move(kept);
+  }
+  return nullptr;
 }
 
 Status Pipeline::Run() {

@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "driver/postgres/pg_handles.h"
@@ -38,6 +39,10 @@ class Pipeline {
   int Statement(std::string_view sql, int tag);
   int Prepare(std::string name, std::string sql, int tag);
   int Prepared(std::string name, Params params, int tag);
+  // Keeps `item`'s result (its rows) for TakeResult after Run(), instead of freeing it.
+  void KeepResult(int item) { kept_.emplace_back(item, nullptr); }
+  // The kept result of a successful item (null otherwise), handed over to the caller.
+  ResultPtr TakeResult(int item);
 
   // Sends the batch with one Sync and reads every result. Returns ok when every item
   // succeeded. Otherwise failed_item() names the first failing item and failed_result() holds
@@ -74,6 +79,7 @@ class Pipeline {
   int failed_item_ = -1;
   int reading_ = -1;
   ResultPtr failed_result_;
+  std::vector<std::pair<int, ResultPtr>> kept_;  // KeepResult's items and their results
 };
 
 }  // namespace strata::pg

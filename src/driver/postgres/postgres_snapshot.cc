@@ -71,7 +71,10 @@ Status PostgresDriver::ReadCatalog(Pipeline& pipeline, const std::vector<const s
   pipeline.Query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, kControl);
   pipeline.Query(SnapshotSettingsSql(), SnapshotSettings(), kControl);
   pipeline.Query(kCatalogSearchPath, {}, kControl);
-  for (const std::string* sql : sqls) items->push_back(pipeline.Query(*sql, {}, kControl));
+  for (const std::string* sql : sqls) {
+    items->push_back(pipeline.Query(*sql, {}, kControl));
+    pipeline.KeepResult(items->back());
+  }
   pipeline.Query("COMMIT", {}, kControl);
   Status sent = pipeline.Run();
   if (sent.ok() && pipeline.failed_item() < 0) return Status::Ok();
@@ -96,14 +99,15 @@ Result<SchemaSnapshot> PostgresDriver::Snapshot() {
   std::vector<const std::string*> sqls = {&SnapshotObjectsSql()};
   if (server_hash) sqls.push_back(&SnapshotHashSql());
   STRATA_RETURN_IF_ERROR(ReadCatalog(pipeline, sqls, &items));
-  const PGresult* rows = pipeline.result(items[0]);
+  ResultPtr kept = pipeline.TakeResult(items[0]);
+  const PGresult* rows = kept.get();
   std::vector<SchemaObject> objects;
   objects.reserve(static_cast<size_t>(PQntuples(rows)));
   for (int i = 0; i < PQntuples(rows); ++i) {
     objects.push_back({Text(rows, i, 0), Text(rows, i, 1), Text(rows, i, 2)});
   }
   SchemaSnapshot snapshot = MakeSnapshot(dialect(), std::move(objects));
-  if (server_hash) snapshot.hash = Text(pipeline.result(items[1]), 0, 0);
+  if (server_hash) snapshot.hash = Text(pipeline.TakeResult(items[1]).get(), 0, 0);
   return snapshot;
 }
 
@@ -111,7 +115,7 @@ Result<std::string> PostgresDriver::SchemaHash() {
   Pipeline pipeline(*session_);
   std::vector<int> items;
   STRATA_RETURN_IF_ERROR(ReadCatalog(pipeline, {&SnapshotHashSql()}, &items));
-  return Text(pipeline.result(items[0]), 0, 0);
+  return Text(pipeline.TakeResult(items[0]).get(), 0, 0);
 }
 
 Status PostgresDriver::EnsureTables() {
