@@ -235,6 +235,31 @@ TEST_P(CliTest, DatabaseWarningsAlwaysNoticesWithVerbose) {
   EXPECT_THAT(verbose.err, HasSubstr("WARNING: careful"));
 }
 
+// An expression such as `1+1+…+1` nests one level per term. strata's pre-flight and COPY check
+// parse statements on a large stack and walk them without recursion or copies, so the server has
+// the last word: it runs 2,000 terms and refuses 100,000 ("stack depth limit exceeded"), a
+// failed migration (exit 1), where strata used to crash first. (SQLite's own limit is 1,000.)
+TEST_P(CliTest, DeepExpressionsReachThePostgresServer) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "SQLite's own limit is 1,000 levels";
+  auto sum = [](int terms) {
+    std::string s = "1";
+    for (int i = 1; i < terms; ++i) s += "+1";
+    return s;
+  };
+  Rev("aaaa0001", "", "CREATE TABLE deep (x int);\nALTER TABLE deep ADD COLUMN c bigint DEFAULT " +
+                          sum(2000) + ";",
+      "DROP TABLE deep;");
+  Output ok = Strata({"upgrade"});
+  ASSERT_EQ(ok.code, 0) << ok.err.substr(0, 2000);
+  EXPECT_TRUE(TableExists("deep"));
+  Rev("aaaa0002", "aaaa0001",
+      "ALTER TABLE deep ADD COLUMN d bigint DEFAULT " + sum(100000) + ";", "SELECT 1;");
+  Output refused = Strata({"upgrade"});
+  EXPECT_EQ(refused.code, 1) << refused.err.substr(0, 2000);
+  EXPECT_THAT(refused.err, HasSubstr("stack depth limit exceeded"));
+  EXPECT_EQ(db_->Versions(), "aaaa0001");
+}
+
 TEST_P(CliTest, VersionTableHasAlembicsLayout) {
   Chain(1);
   ASSERT_EQ(Strata({"upgrade"}).code, 0);

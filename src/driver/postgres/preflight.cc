@@ -24,17 +24,18 @@ std::string Value(const PGresult* r, int row, int col) {
   return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
 }
 
-// libpg_query's JSON parse tree, or null when the text does not parse.
-Json ParseTree(std::string_view text) {
-  const std::string sql(text);
-  PgQueryParseResult r = pg_query_parse(sql.c_str());
-  Json tree;
-  if (r.error == nullptr && r.parse_tree != nullptr) {
-    tree = Json::parse(r.parse_tree, nullptr, /*allow_exceptions=*/false);
-    if (tree.is_discarded()) tree = nullptr;
-  }
-  pg_query_free_parse_result(r);
-  return tree;
+// libpg_query's JSON parse tree, or null when the text does not parse (or is too large to).
+Json ParseTree(std::string_view text) { return ParseToJson(text); }
+
+// A member of a parse-tree object, by reference, or `fallback`. Never json::value(), which
+// returns a copy: copying a deep tree (`1+1+…` nests once per term) recurses once per level.
+const Json kNoArray = Json::array();
+const Json kNoObject = Json::object();
+const Json kNoValue;
+const Json& Member(const Json& j, const char* key, const Json& fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return it == j.end() ? fallback : *it;
 }
 
 // The quoted name of a RangeVar-shaped object ({"schemaname": ..., "relname": ...}).
@@ -48,22 +49,31 @@ std::string RangeVarName(const Json& node) {
 
 // Every relation named in the tree: RangeVars appear both as {"RangeVar": {...}} and, in typed
 // fields such as "relation" or "pktable", as the bare object; both carry "relname".
-void CollectRangeVars(const Json& node, std::vector<std::string>& out) {
-  if (node.is_object()) {
-    if (auto rel = node.find("relname"); rel != node.end() && rel->is_string()) {
-      out.push_back(RangeVarName(node));
+// Iterative: an expression such as `1+1+…+1` nests once per term.
+void CollectRangeVars(const Json& root, std::vector<std::string>& out) {
+  std::vector<const Json*> todo{&root};
+  while (!todo.empty()) {
+    const Json& node = *todo.back();
+    todo.pop_back();
+    if (node.is_object()) {
+      if (auto rel = node.find("relname"); rel != node.end() && rel->is_string()) {
+        out.push_back(RangeVarName(node));
+      }
     }
-    for (const auto& [key, child] : node.items()) CollectRangeVars(child, out);
-  } else if (node.is_array()) {
-    for (const Json& child : node) CollectRangeVars(child, out);
+    if (node.is_structured()) {
+      // Reversed: children are visited in the order a recursive walk visits them.
+      for (auto it = node.rbegin(); it != node.rend(); ++it) {
+        if (it->is_structured()) todo.push_back(&*it);
+      }
+    }
   }
 }
 
 // DROP's objects: lists of String nodes ("schema", "name").
 void CollectDropObjects(const Json& drop, std::vector<std::string>& out) {
-  for (const Json& object : drop.value("objects", Json::array())) {
+  for (const Json& object : Member(drop, "objects", kNoArray)) {
     const Json& items =
-        object.contains("List") ? object["List"].value("items", Json::array()) : Json::array();
+        Member(Member(object, "List", kNoObject), "items", kNoArray);
     std::vector<std::string> parts;
     for (const Json& item : items) {
       if (item.contains("String"))
@@ -124,14 +134,14 @@ int AlterTableMode(const Json& n) {
       "AT_ValidateConstraint", "AT_SetStatistics",   "AT_ClusterOn",
       "AT_DropCluster",        "AT_AttachPartition", "AT_DetachPartitionFinalize"};
   int mode = 0;
-  for (const Json& c : n.value("cmds", Json::array())) {
-    const Json& cmd = c.value("AlterTableCmd", Json::object());
+  for (const Json& c : Member(n, "cmds", kNoArray)) {
+    const Json& cmd = Member(c, "AlterTableCmd", kNoObject);
     std::string subtype = cmd.value("subtype", "");
     int m = kAccessExclusive;
     if (kShareUpdateExclusiveCmds.count(subtype) != 0) {
       m = kShareUpdateExclusive;
     } else if (subtype == "AT_AddConstraint" && cmd.contains("def") &&
-               cmd["def"].value("Constraint", Json::object()).value("contype", "") ==
+               Member(cmd["def"], "Constraint", kNoObject).value("contype", "") ==
                    "CONSTR_FOREIGN") {
       m = kShareRowExclusive;
     }
@@ -171,10 +181,10 @@ Rule RuleFor(const std::string& type, const Json& n) {
   if (type == "IndexStmt" && !n.value("concurrent", false)) {
     return {"CREATE INDEX", kShare, 0, kShare};
   }
-  if (type == "ReindexStmt" && !HasDefElem(n.value("params", Json()), "concurrently")) {
+  if (type == "ReindexStmt" && !HasDefElem(Member(n, "params", kNoValue), "concurrently")) {
     return {"REINDEX", kShare, 0, 0};
   }
-  if (type == "VacuumStmt" && HasDefElem(n.value("options", Json()), "full")) {
+  if (type == "VacuumStmt" && HasDefElem(Member(n, "options", kNoValue), "full")) {
     return {"VACUUM FULL", 0, 0, kAccessExclusive};
   }
   if (type == "RefreshMatViewStmt" && !n.value("concurrent", false)) {
@@ -211,7 +221,7 @@ LockingStatement Classify(const std::string& type, const Json& n) {
       main = RangeVarName(*rel);
     }
     std::vector<std::string> inherited;
-    CollectRangeVars(n.value("inhRelations", Json::array()), inherited);
+    CollectRangeVars(Member(n, "inhRelations", kNoArray), inherited);
     std::vector<std::string> all;
     CollectRangeVars(n, all);
     for (const std::string& name : all) {
@@ -231,8 +241,13 @@ LockingStatement Classify(const std::string& type, const Json& n) {
 template <typename F>
 void ForEachStatement(const Json& tree, F&& f) {
   if (!tree.is_object()) return;
-  for (const Json& raw : tree.value("stmts", Json::array())) {
-    const Json& stmt = raw.value("stmt", Json());
+  // Found, not copied with value(): a copy of a deep tree recurses once per level.
+  auto stmts = tree.find("stmts");
+  if (stmts == tree.end() || !stmts->is_array()) return;
+  for (const Json& raw : *stmts) {
+    auto found = raw.is_object() ? raw.find("stmt") : raw.end();
+    if (found == raw.end()) continue;
+    const Json& stmt = *found;
     if (!stmt.is_object() || stmt.empty()) continue;
     // The object's one member: {"AlterTableStmt": {...}}. (A structured binding to
     // *items().begin() would refer to a temporary that is gone by the call.)

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/large_stack.h"
 #include "driver/sql_text.h"
 #include "sqlsplit/sql_windows.h"
 
@@ -136,20 +137,35 @@ size_t CharPositionToOffset(std::string_view text, int position) {
   return std::min(offset, text.size());
 }
 
+nlohmann::json ParseToJson(std::string_view text) {
+  nlohmann::json tree;
+  if (NonBlankChars(text) > kMaxParseChars) return tree;
+  auto parse = [&] {
+    const std::string sql(text);
+    PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+    if (parsed.error == nullptr && parsed.parse_tree != nullptr) {
+      tree = nlohmann::json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
+      if (tree.is_discarded()) tree = nullptr;
+    }
+    pg_query_free_parse_result(parsed);
+  };
+  if (text.size() < kSmallSqlBytes) {
+    parse();
+  } else {
+    RunWithLargeStack(parse);
+  }
+  return tree;
+}
+
 bool IsClientCopy(std::string_view statement) {
   if (FirstWord(statement) != "COPY") return false;
-  const std::string sql(statement);
-  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+  const nlohmann::json tree = ParseToJson(statement);
   bool client = false;
-  if (parsed.error == nullptr && parsed.parse_tree != nullptr) {
-    nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
-    if (tree.is_object() && tree.contains("stmts") && tree["stmts"].size() == 1) {
-      const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
-      // No filename: STDIN or STDOUT (PROGRAM sets one too).
-      client = stmt.contains("CopyStmt") && !stmt["CopyStmt"].contains("filename");
-    }
+  if (tree.is_object() && tree.contains("stmts") && tree["stmts"].size() == 1) {
+    const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
+    // No filename: STDIN or STDOUT (PROGRAM sets one too).
+    client = stmt.contains("CopyStmt") && !stmt["CopyStmt"].contains("filename");
   }
-  pg_query_free_parse_result(parsed);
   return client;
 }
 

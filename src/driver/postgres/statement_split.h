@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "strata/status.h"
 
 namespace strata::pg {
@@ -92,6 +94,11 @@ bool IsClientCopy(std::string_view statement);
 // The statement's first word, upper-cased ("" when it starts with no word): a cheap test before
 // parsing, e.g. only ALTER, CREATE, DROP, ... can take a strong table lock.
 std::string FirstWord(std::string_view statement);
+
+// libpg_query's parse tree of `sql` as JSON, or null when it does not parse or is too large to
+// parse safely (more than kMaxParseChars non-blank characters, core/large_stack.h). Big texts
+// are parsed on a large stack: libpg_query's JSON output recurses once per nesting level.
+nlohmann::json ParseToJson(std::string_view sql);
 
 }  // namespace strata::pg
 
