@@ -120,7 +120,10 @@ if ((pg)); then
     eval "$("$ROOT/scripts/pg-test-cluster.sh" start --owner $$)"
     admin="postgresql://postgres@127.0.0.1:$STRATA_TEST_PG_PORT/postgres"
     url="postgresql://postgres@127.0.0.1:$STRATA_TEST_PG_PORT/bench_large"
-    reset() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$admin" -c "DROP DATABASE IF EXISTS bench_large WITH (FORCE)" -c "CREATE DATABASE bench_large"; }
+    reset() {
+      PGOPTIONS="-c client_min_messages=warning" "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$admin" \
+        -c "DROP DATABASE IF EXISTS bench_large WITH (FORCE)" -c "CREATE DATABASE bench_large"
+    }
     count() { "$PSQL" -X -q -A -t -d "$url" -c 'SELECT count(*) FROM big'; }
     for n in "${SIZES[@]}"; do
       step "PostgreSQL, $n statements (${RUNS[$n]} runs each)"
