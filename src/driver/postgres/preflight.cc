@@ -24,9 +24,6 @@ std::string Value(const PGresult* r, int row, int col) {
   return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
 }
 
-// libpg_query's JSON parse tree, or null when the text does not parse (or is too large to).
-Json ParseTree(std::string_view text) { return ParseToJson(text); }
-
 // A member of a parse-tree object, by reference, or `fallback`. Never json::value(), which
 // returns a copy: copying a deep tree (`1+1+…` nests once per term) recurses once per level.
 const Json kNoArray = Json::array();
@@ -72,8 +69,7 @@ void CollectRangeVars(const Json& root, std::vector<std::string>& out) {
 // DROP's objects: lists of String nodes ("schema", "name").
 void CollectDropObjects(const Json& drop, std::vector<std::string>& out) {
   for (const Json& object : Member(drop, "objects", kNoArray)) {
-    const Json& items =
-        Member(Member(object, "List", kNoObject), "items", kNoArray);
+    const Json& items = Member(Member(object, "List", kNoObject), "items", kNoArray);
     std::vector<std::string> parts;
     for (const Json& item : items) {
       if (item.contains("String"))
@@ -292,7 +288,7 @@ std::vector<LockingStatement> StrongLockStatements(std::string_view sql) {
   for (size_t i = 0; i < statements->size(); ++i) {
     const SqlStatement statement = (*statements)[i];
     if (kMayLock.count(FirstWord(statement.text)) == 0) continue;
-    ForEachStatement(ParseTree(statement.text), [&](const std::string& type, const Json& node) {
+    ForEachStatement(ParseToJson(statement.text), [&](const std::string& type, const Json& node) {
       LockingStatement s = Classify(type, node);
       if (!s.kind.empty()) out.push_back(std::move(s));
     });
@@ -302,7 +298,7 @@ std::vector<LockingStatement> StrongLockStatements(std::string_view sql) {
 
 std::vector<LockTarget> RelationsNamedBy(std::string_view statement) {
   std::vector<LockTarget> out;
-  ForEachStatement(ParseTree(statement), [&](const std::string& type, const Json& node) {
+  ForEachStatement(ParseToJson(statement), [&](const std::string& type, const Json& node) {
     LockingStatement strong = Classify(type, node);
     if (!strong.kind.empty()) {
       out.insert(out.end(), strong.relations.begin(), strong.relations.end());
