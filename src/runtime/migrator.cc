@@ -168,6 +168,7 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     run.applied_by = applied_by;
     run.strata_version = StrataVersion();
     run.check_heads = check_heads;
+    run.record_schema_hash = i + 1 == plan->steps.size();
     auto t0 = std::chrono::steady_clock::now();
     Result<StepOutcome> outcome = driver_.ApplyStep(run);
     if (!outcome.ok()) return outcome.status();
