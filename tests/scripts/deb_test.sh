@@ -64,4 +64,18 @@ if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
     fail "packaged strata loaded '$used', not the packaged module '$module'"
   "$strata" --url "$pg_url" check >/dev/null || fail "PostgreSQL: not at head"
 fi
+# The downstream CMake consumer builds against the extracted package and migrates through it.
+cmake -S "$src/tests/downstream" -B "$tmp/downstream" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$root/usr" >"$tmp/downstream.log" 2>&1 || { cat "$tmp/downstream.log"; fail "configure"; }
+cmake --build "$tmp/downstream" >>"$tmp/downstream.log" 2>&1 || { cat "$tmp/downstream.log"; fail "build"; }
+out=$("$tmp/downstream/migrate_app" "sqlite:$tmp/api.db" "$tmp/migrations")
+grep -q "^at " <<<"$out" || fail "downstream app against the package: $out"
+if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
+  psql -X -q -d "$pg_url" -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
+  used=$(LD_DEBUG=files "$tmp/downstream/migrate_app" "$pg_url" "$tmp/migrations" 2>&1 >/dev/null |
+    sed -n 's/.*file=\([^ ]*strata_postgres\.so\).*/\1/p' | head -1 || true)
+  [[ $(readlink -f "$used") == $(readlink -f "$module") ]] ||
+    fail "downstream app loaded '$used', not the packaged module '$module'"
+  "$strata" --url "$pg_url" check >/dev/null || fail "downstream app (PostgreSQL): not at head"
+fi
 echo "deb test passed: $(basename "$deb"), Depends: $depends"
