@@ -269,7 +269,7 @@ std::string FishOptions(const std::vector<CliOption>& options, const std::string
     for (const std::string& n : o.names) {
       line += n.rfind("--", 0) == 0 ? " -l " + n.substr(2) : " -s " + n.substr(1);
     }
-    if (!o.value.empty()) line += IsPathOption(o) ? " -r -F" : " -r";
+    if (!o.value.empty()) line += IsPathOption(o) ? " -r -F" : " -x";
     if (!o.choices.empty()) line += " -a '" + Join(o.choices) + "'";
     line += " -d '" + FishText(o.help) + "'";
     out += line + "\n";

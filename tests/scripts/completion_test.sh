@@ -58,7 +58,6 @@ expect "$want" -- strata show ""
 expect "$want" -- strata --url sqlite:x.db stamp ""
 first=$(head -1 <<<"$ids")
 expect "$first" -- strata downgrade "${first:0:5}"
-unset STRATA_URL
 
 # -d DIR is passed on: a folder with one other revision completes that one.
 mkdir other
@@ -66,6 +65,15 @@ strata -d other revision -m "only one" --rev-id 0123abcd4567 --head base >/dev/n
 expect "0123abcd4567" -- strata -d other upgrade 0123
 expect "" -- strata upgrade 0123
 
+unset STRATA_URL
 if command -v zsh >/dev/null; then zsh -n <(strata completion zsh) || fail "zsh script syntax"; fi
-if command -v fish >/dev/null; then fish -n <(strata completion fish) || fail "fish script syntax"; fi
+if command -v fish >/dev/null; then
+  strata completion fish >"$tmp/strata.fish"
+  fish -n "$tmp/strata.fish" || fail "fish script syntax"
+  # fish completes a command line itself (complete -C): the same cases as for bash.
+  fish_offers() { fish -c "source $tmp/strata.fish; complete -C '$1'" | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//'; }
+  [[ $(fish_offers "strata up") == upgrade ]] || fail "fish: strata up -> $(fish_offers "strata up")"
+  [[ $(fish_offers "strata --format ") == "json text" ]] || fail "fish: --format -> $(fish_offers "strata --format ")"
+  [[ $(fish_offers "strata upgrade ") == "$want" ]] || fail "fish: upgrade -> $(fish_offers "strata upgrade ")"
+fi
 echo "completion test passed"
