@@ -1,9 +1,15 @@
 // `strata current` and `strata check`: where the database is, compared with the files.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "strata/config.h"
 #include "strata/migrator.h"
+#include "strata/serve.h"
+
+#include <chrono>
+#include <thread>
 
 namespace strata::cli {
 namespace {
@@ -54,7 +60,78 @@ Status RunCurrent(const Context& ctx, const CurrentOptions& o) {
   return Status::Ok();
 }
 
-Status RunCheck(const Context& ctx) {
+namespace {
+
+// `check --wait`: polls ReadReadiness until nothing is pending (the database may be ahead), for
+// an init container that must not start the app on an old schema. The database not answering
+// yet (it may be starting) is retried too, until the time is up.
+Status WaitForHead(const Context& ctx, const std::string& wait) {
+  std::optional<std::chrono::milliseconds> limit = ParseDuration(wait);
+  if (!limit) {
+    return Status::Usage(fmt::format("--wait '{}' is not a duration", wait))
+        .WithHint("e.g. --wait 30s, --wait 5min, --wait 0.5");
+  }
+  Result<RevisionGraph> graph = ctx.LoadGraph();
+  if (!graph.ok()) return graph.status();
+  const auto deadline = std::chrono::steady_clock::now() + *limit;
+  std::unique_ptr<Driver> db;
+  Status last;
+  std::optional<Readiness> seen;
+  int polls = 0;
+  while (true) {
+    ++polls;
+    if (!db) {
+      Result<std::unique_ptr<Driver>> opened = ctx.OpenDatabase();
+      if (opened.ok()) db = std::move(opened).value();
+      else last = opened.status();
+    }
+    if (db) {
+      Result<Readiness> r = ReadReadiness(*db, *graph, ctx.settings().version_table,
+                                          ctx.settings().version_schema,
+                                          std::chrono::seconds(1LL << 40));
+      if (r.ok()) {
+        seen = *r;
+        if (r->pending.empty() && (r->unknown_heads.empty() || r->ahead)) break;
+      } else {
+        last = r.status();
+        db.reset();
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    // Poll once a second, never past the deadline.
+    auto left = deadline - std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        left, std::chrono::seconds(1)));
+  }
+  if (!seen) return last;  // never reached the database: its own error (exit 4, ...)
+  const Readiness& r = *seen;
+  bool at_head = r.pending.empty() && (r.unknown_heads.empty() || r.ahead);
+  if (ctx.json()) {
+    PrintJson({{"database", ctx.redacted_url()},
+               {"current", r.current},
+               {"heads", r.heads},
+               {"pending", r.pending},
+               {"ahead", r.ahead},
+               {"up_to_date", at_head},
+               {"polls", polls}});
+  } else if (at_head) {
+    ctx.Progress(r.ahead ? "Database is ahead of the revision files (compatible)."
+                         : "Database is up to date.");
+  }
+  if (at_head) return Status::Ok();
+  if (!r.unknown_heads.empty()) {
+    return Status::Pending(fmt::format("after {}: {}", wait, r.reason()))
+        .WithHint("deploy the revision files that define them, or check the database URL");
+  }
+  return Status::Pending(fmt::format("after {}, {} revision(s) still pending: {}", wait,
+                                     r.pending.size(), fmt::join(r.pending, ", ")))
+      .WithHint("run `strata upgrade head` (or wait for the deploy that does)");
+}
+
+}  // namespace
+
+Status RunCheck(const Context& ctx, const CheckOptions& o) {
+  if (!o.wait.empty()) return WaitForHead(ctx, o.wait);
   Result<DatabaseState> state = ReadState(ctx);
   if (!state.ok()) return state.status();
   Result<std::vector<const Revision*>> pending = PendingRevisions(state->graph, state->current);
