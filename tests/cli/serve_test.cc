@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -187,6 +188,33 @@ TEST_P(ServeTest, ReadyFollowsTheDatabaseAndMetricsParse) {
   EXPECT_EQ(dirty.status, 503) << dirty.body;
   EXPECT_EQ(Json(dirty)["dirty"], nlohmann::json::array({"aaaa0003"}));
   EXPECT_EQ(Metrics()["strata_dirty"], 1);
+}
+
+TEST_P(ServeTest, AProbeStormSharesOneReadingAndOneConnection) {
+  Chain(1);
+  ASSERT_EQ(Strata({"upgrade", "head"}).code, 0);
+  ws_.SetEnv("PGAPPNAME", "strata_serve_storm");
+  ASSERT_GT(StartServe({"--threads", "4"}), 0);
+  std::atomic<int> good{0}, bad{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const char* path = (i + t) % 3 == 0 ? "/metrics" : (i + t) % 3 == 1 ? "/ready" : "/health";
+        HttpResponse r = Get(port_, path);
+        (r.status == 200 && !r.body.empty() ? good : bad)++;
+      }
+    });
+  }
+  for (std::thread& c : clients) c.join();
+  EXPECT_EQ(good.load(), 320);
+  EXPECT_EQ(bad.load(), 0);
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_EQ(db_->Query("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                         "'strata_serve_storm'"),
+              "1\n");
+  }
+  EXPECT_EQ(Get(port_, "/nothing").status, 404);
 }
 
 TEST_P(ServeTest, CheckWaitPollsUntilTheDatabaseIsAtHead) {
