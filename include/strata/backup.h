@@ -38,12 +38,12 @@ const char* BackupFormatExtension(BackupFormat format);
 Result<BackupFormat> ParseBackupFormat(const std::string& name);
 
 struct BackupManifest {
-  std::string name;      // pre_migration_20260209_102133.dump
-  std::string path;      // the backup's path (folder + name)
+  std::string name;  // pre_migration_20260209_102133.dump
+  std::string path;  // the backup's path (folder + name)
   std::string manifest_path;
-  std::string format;    // BackupFormatName
-  std::string dialect;   // "postgresql" | "sqlite"
-  std::string database;  // the URL, redacted
+  std::string format;      // BackupFormatName
+  std::string dialect;     // "postgresql" | "sqlite"
+  std::string database;    // the URL, redacted
   std::string created_at;  // ISO-8601 UTC, when the backup started
   int64_t created_unix = 0;
   std::vector<std::string> heads;  // the version table's rows at backup time
@@ -71,7 +71,7 @@ struct BackupOptions {
 };
 
 struct RetentionResult {
-  std::vector<std::string> removed;  // backup paths removed (with their manifests)
+  std::vector<std::string> removed;            // backup paths removed (with their manifests)
   std::vector<std::string> kept_for_revision;  // old backups kept as the newest before a revision
 };
 
@@ -128,7 +128,7 @@ struct RestoreOptions {
 
 struct RestoreResult {
   BackupManifest manifest;
-  std::vector<std::string> heads_after;  // the target's version table after restoring
+  std::vector<std::string> heads_after;       // the target's version table after restoring
   std::map<std::string, int64_t> table_rows;  // filled by VerifyBackup only
   bool target_was_empty = true;
 };

@@ -46,6 +46,8 @@ struct Readiness {
 
   // 200 on /ready: nothing pending, nothing dirty, no unknown revision, no lock held too long.
   bool ready() const;
+  // What `check` asks: every revision in the files is applied (the database may be ahead).
+  bool at_head() const { return pending.empty() && (unknown_heads.empty() || ahead); }
   // "ready" | "pending" | "dirty" | "unknown" | "locked".
   std::string state() const;
   // One line for people: what is wrong and what to do.
@@ -58,6 +60,19 @@ struct Readiness {
 Result<Readiness> ReadReadiness(Driver& driver, const RevisionGraph& graph,
                                 const std::string& version_table, const std::string& version_schema,
                                 std::chrono::seconds lock_threshold);
+
+// `check --wait`: reads the database's readiness once a second (through drivers from `open`,
+// reopened after a failure: the database may be starting) until it is at head or `limit` has
+// passed. `readiness` is the last reading (nullopt when the database never answered; then
+// `last_error` says why).
+struct WaitForHeadResult {
+  std::optional<Readiness> readiness;
+  Status last_error;
+  int polls = 0;
+};
+WaitForHeadResult WaitForHead(const std::function<Result<std::unique_ptr<Driver>>()>& open,
+                              const RevisionGraph& graph, const std::string& version_table,
+                              const std::string& version_schema, std::chrono::milliseconds limit);
 
 // One Prometheus metric family, rendered by hand (no client library is packaged).
 struct MetricSample {

@@ -36,7 +36,8 @@ Result<std::string> FileSha256(const fs::path& path) {
   std::vector<char> buf(1 << 20);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    if (in.gcount() > 0) hash.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+    if (in.gcount() > 0)
+      hash.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
   }
   if (in.bad()) return Status::BackupFailed("cannot read " + path.string());
   return Hex(hash.Finish());
@@ -58,7 +59,8 @@ BackupManifest FromJson(const nlohmann::json& j) {
   m.sha256 = j.at("sha256").get<std::string>();
   m.duration_ms = j.value("duration_ms", int64_t{0});
   m.strata_version = j.value("strata_version", "");
-  if (j.contains("table_rows")) m.table_rows = j.at("table_rows").get<std::map<std::string, int64_t>>();
+  if (j.contains("table_rows"))
+    m.table_rows = j.at("table_rows").get<std::map<std::string, int64_t>>();
   return m;
 }
 
@@ -162,7 +164,8 @@ Status WriteManifest(const BackupManifest& m) {
   }
   std::error_code ec;
   fs::rename(tmp, m.manifest_path, ec);
-  if (ec) return Status::BackupFailed(fmt::format("cannot write {}: {}", m.manifest_path, ec.message()));
+  if (ec)
+    return Status::BackupFailed(fmt::format("cannot write {}: {}", m.manifest_path, ec.message()));
   return Status::Ok();
 }
 
@@ -173,8 +176,9 @@ Result<BackupManifest> ReadManifest(const std::string& backup_path) {
   std::ifstream in(manifest_path);
   if (!in) {
     return Status::BackupFailed(fmt::format("no manifest {} beside the backup", manifest_path))
-        .WithHint("restore only backups taken by `strata backup`; their manifest holds the "
-                  "sha256 that proves the file is whole");
+        .WithHint(
+            "restore only backups taken by `strata backup`; their manifest holds the "
+            "sha256 that proves the file is whole");
   }
   try {
     BackupManifest m = FromJson(nlohmann::json::parse(in));
@@ -205,7 +209,8 @@ Result<std::vector<BackupManifest>> ListBackups(const std::string& dir,
       continue;
     }
     if (!fs::exists(backup, ec)) {
-      if (problems) problems->push_back(fmt::format("{}: the backup itself is missing", e.path().string()));
+      if (problems)
+        problems->push_back(fmt::format("{}: the backup itself is missing", e.path().string()));
       continue;
     }
     out.push_back(std::move(m).value());

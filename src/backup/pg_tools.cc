@@ -27,7 +27,8 @@ Result<PgTool> Probe(const fs::path& path) {
   PgTool tool{path.string(), ParseToolVersion(run->output), 0};
   tool.major = MajorVersion(tool.version);
   if (run->exit_code != 0 || tool.major == 0) {
-    return Status::BackupFailed(fmt::format("{} --version did not report a version", path.string()));
+    return Status::BackupFailed(
+        fmt::format("{} --version did not report a version", path.string()));
   }
   return tool;
 }
@@ -39,8 +40,8 @@ std::string ParseToolVersion(const std::string& output) {
   if (p == std::string::npos) return "";
   p += 13;
   size_t end = p;
-  while (end < output.size() && (std::isdigit(static_cast<unsigned char>(output[end])) ||
-                                 output[end] == '.')) {
+  while (end < output.size() &&
+         (std::isdigit(static_cast<unsigned char>(output[end])) || output[end] == '.')) {
     ++end;
   }
   return output.substr(p, end - p);
@@ -72,13 +73,15 @@ Result<PgTool> FindPgTool(const std::string& tool, int server_major,
       if (fa != fb) return fa;
       return fa ? a < b : a > b;
     });
-    for (int m : majors) candidates.push_back(fs::path("/usr/lib/postgresql") / std::to_string(m) / "bin" / tool);
+    for (int m : majors)
+      candidates.push_back(fs::path("/usr/lib/postgresql") / std::to_string(m) / "bin" / tool);
     if (const char* path = std::getenv("PATH")) {
       std::string all = path;
       size_t start = 0;
       while (start <= all.size()) {
         size_t colon = all.find(':', start);
-        std::string dir = all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        std::string dir =
+            all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         if (!dir.empty()) candidates.push_back(fs::path(dir) / tool);
         if (colon == std::string::npos) break;
         start = colon + 1;
@@ -98,9 +101,8 @@ Result<PgTool> FindPgTool(const std::string& tool, int server_major,
   }
   std::string seen = found.empty() ? fmt::format("no {} was found", tool) : "";
   for (const std::string& f : found) seen += (seen.empty() ? "" : "; ") + f;
-  std::string where = configured.empty()
-                          ? "in /usr/lib/postgresql/*/bin or on PATH"
-                          : fmt::format("in pg_dump_path ({})", configured);
+  std::string where = configured.empty() ? "in /usr/lib/postgresql/*/bin or on PATH"
+                                         : fmt::format("in pg_dump_path ({})", configured);
   return Status::BackupFailed(
              fmt::format("no {} {} is at least as new as the server (PostgreSQL {}): {}; an "
                          "older {} cannot read a newer server",
@@ -111,8 +113,8 @@ Result<PgTool> FindPgTool(const std::string& tool, int server_major,
 }
 
 Result<ServerVersion> ReadServerVersion(Driver& driver) {
-  Result<Driver::Rows> rows =
-      driver.Query("SELECT current_setting('server_version'), current_setting('server_version_num')");
+  Result<Driver::Rows> rows = driver.Query(
+      "SELECT current_setting('server_version'), current_setting('server_version_num')");
   if (!rows.ok()) return rows.status();
   if (rows->empty() || rows->front().size() < 2 || !rows->front()[0] || !rows->front()[1]) {
     return Status::BackupFailed("the server did not report its version");

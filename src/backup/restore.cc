@@ -55,8 +55,16 @@ Status RestorePostgres(const RestoreOptions& o, const BackupManifest& m, Driver&
   std::vector<std::string> argv;
   if (plain) {
     // The script itself drops what it creates (pg_dump --clean --if-exists).
-    argv = {tool->path,        "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-            "--no-password",   "-f", m.path, "--dbname=" + conn.url};
+    argv = {tool->path,
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "--single-transaction",
+            "--no-password",
+            "-f",
+            m.path,
+            "--dbname=" + conn.url};
   } else {
     argv = {tool->path, "--exit-on-error", "--no-password", "--dbname=" + conn.url};
     if (clean) {
@@ -76,8 +84,9 @@ Status RestorePostgres(const RestoreOptions& o, const BackupManifest& m, Driver&
     while (!output.empty() && output.back() == '\n') output.pop_back();
     return Status::BackupFailed(
                fmt::format("{} failed (exit {}): {}", tool->path, run->exit_code, output))
-        .WithHint("the restore ran in one transaction and was rolled back; the target is as "
-                  "it was");
+        .WithHint(
+            "the restore ran in one transaction and was rolled back; the target is as "
+            "it was");
   }
   return Status::Ok();
 }
@@ -115,9 +124,10 @@ Result<RestoreResult> RestoreBackup(const RestoreOptions& o) {
               : "restoring over it replaces the whole database file's content with the backup's";
       return Status::BackupFailed(fmt::format("{} is not empty ({} tables, views or sequences); {}",
                                               RedactUrl(o.target_url), *tables, what))
-          .WithHint("the safe way is to restore into a fresh database (`strata restore FILE --into "
-                    "URL`) and switch the application to it; add --yes to restore over this one "
-                    "anyway");
+          .WithHint(
+              "the safe way is to restore into a fresh database (`strata restore FILE --into "
+              "URL`) and switch the application to it; add --yes to restore over this one "
+              "anyway");
     }
     Progress(o, fmt::format("Restoring {} into {}", m.path, RedactUrl(o.target_url)));
     if (pg_target) {
@@ -166,7 +176,8 @@ Result<RestoreResult> VerifyBackup(const std::string& backup_path, const std::st
     }
     o.target_url = *scratch;
   } else {
-    scratch_file = (fs::temp_directory_path() / ("strata_verify_backup_" + suffix + ".db")).string();
+    scratch_file =
+        (fs::temp_directory_path() / ("strata_verify_backup_" + suffix + ".db")).string();
     o.target_url = "sqlite:///" + scratch_file;
   }
   Result<RestoreResult> restored = RestoreBackup(o);

@@ -21,8 +21,8 @@ Result<Db> Open(const std::string& path, int flags) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) {
-    return Status::BackupFailed(fmt::format("cannot open {}: {}", path,
-                                            raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return Status::BackupFailed(
+        fmt::format("cannot open {}: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, 10000);
   return db;
@@ -52,8 +52,8 @@ Status SqliteCopy(const std::string& from, const std::string& to) {
   } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish(b);
   if (rc != SQLITE_DONE) {
-    return Status::BackupFailed(fmt::format("copying {} to {} failed: {}", from, to,
-                                            sqlite3_errstr(rc)));
+    return Status::BackupFailed(
+        fmt::format("copying {} to {} failed: {}", from, to, sqlite3_errstr(rc)));
   }
   return Status::Ok();
 }

@@ -85,9 +85,7 @@ Status DumpPostgres(Driver& driver, const BackupOptions& o, const std::string& t
   UrlWithoutPassword conn = SplitPassword(o.url);
   std::vector<std::string> argv = {pg_dump->path,
                                    "--format=" + std::string(BackupFormatName(o.format)),
-                                   "--file=" + tmp,
-                                   "--snapshot=" + snapshot_id,
-                                   "--no-password"};
+                                   "--file=" + tmp, "--snapshot=" + snapshot_id, "--no-password"};
   if (o.format == BackupFormat::kDirectory && o.jobs > 1) {
     argv.push_back("--jobs=" + std::to_string(o.jobs));
   }
@@ -104,8 +102,8 @@ Status DumpPostgres(Driver& driver, const BackupOptions& o, const std::string& t
   if (run->exit_code != 0) {
     std::string output = RedactSecrets(run->output, o.url);
     while (!output.empty() && output.back() == '\n') output.pop_back();
-    return Status::BackupFailed(fmt::format("{} failed (exit {}): {}", pg_dump->path,
-                                            run->exit_code, output))
+    return Status::BackupFailed(
+               fmt::format("{} failed (exit {}): {}", pg_dump->path, run->exit_code, output))
         .WithHint("nothing was migrated; fix the cause and run the backup again");
   }
   return Status::Ok();
@@ -160,8 +158,8 @@ Result<std::map<std::string, int64_t>> CountTableRows(Driver& driver) {
   for (const auto& row : *tables) {
     std::string schema = row.at(0).value_or(""), table = row.at(1).value_or("");
     std::string name = pg ? schema + "." + table : table;
-    std::string relation = pg ? QuoteIdentifier(schema) + "." + QuoteIdentifier(table)
-                              : QuoteIdentifier(table);
+    std::string relation =
+        pg ? QuoteIdentifier(schema) + "." + QuoteIdentifier(table) : QuoteIdentifier(table);
     sql += fmt::format("{}SELECT {}, count(*) FROM {}", sql.empty() ? "" : " UNION ALL ",
                        QuoteLiteral(name), relation);
   }
@@ -220,7 +218,8 @@ Result<BackupResult> TakeBackup(Driver& driver, const BackupOptions& o) {
   Result<std::string> digest = BackupDigest(tmp, &m.size_bytes);
   if (!digest.ok()) return digest.status();
   m.sha256 = *digest;
-  m.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  m.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   // The manifest first, then the backup's final name: a file that looks finished always has one.
   STRATA_RETURN_IF_ERROR(WriteManifest(m));
   fs::rename(tmp, m.path, ec);

@@ -1,11 +1,12 @@
 // `strata backup`, `strata backup list`, `strata restore`: thin clients of backup.h.
+#include "strata/backup.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "cli/backup_run.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "strata/backup.h"
 #include "strata/url.h"
 
 namespace strata::cli {
@@ -122,15 +123,16 @@ Status RunBackupList(const Context& ctx, const BackupCommandOptions& o) {
 
 Status RunRestore(const Context& ctx, const RestoreCommandOptions& o) {
   if (o.verify && (o.yes || !o.into.empty())) {
-    return Status::Usage("--verify restores into a temporary database of its own; it takes "
-                         "neither --yes nor --into");
+    return Status::Usage(
+        "--verify restores into a temporary database of its own; it takes "
+        "neither --yes nor --into");
   }
   auto on_progress = [&ctx](const std::string& line) { ctx.Progress(line); };
   Result<RestoreResult> result = Status::Ok();
   if (o.verify) {
     ctx.Progress(fmt::format("Verifying {} on a temporary database", o.file));
-    result = VerifyBackup(o.file, ctx.settings().url, ctx.settings().pg_dump_path,
-                          ctx.driver_options());
+    result =
+        VerifyBackup(o.file, ctx.settings().url, ctx.settings().pg_dump_path, ctx.driver_options());
   } else {
     RestoreOptions options;
     options.backup_path = o.file;
@@ -142,8 +144,8 @@ Status RunRestore(const Context& ctx, const RestoreCommandOptions& o) {
     result = RestoreBackup(options);
   }
   if (!result.ok()) return result.status();
-  std::string target = o.verify ? "a temporary database"
-                                : RedactUrl(o.into.empty() ? ctx.settings().url : o.into);
+  std::string target =
+      o.verify ? "a temporary database" : RedactUrl(o.into.empty() ? ctx.settings().url : o.into);
   if (ctx.json()) {
     PrintJson({{"command", "restore"},
                {"backup", ManifestToJson(result->manifest)},
@@ -152,9 +154,10 @@ Status RunRestore(const Context& ctx, const RestoreCommandOptions& o) {
                {"heads_after", result->heads_after},
                {"table_rows", result->table_rows}});
   } else if (o.verify) {
-    ctx.Progress(fmt::format("Backup verified: restored to {} with {} tables whose row counts "
-                             "match the manifest; the temporary database was dropped.",
-                             Heads(result->heads_after), result->table_rows.size()));
+    ctx.Progress(
+        fmt::format("Backup verified: restored to {} with {} tables whose row counts "
+                    "match the manifest; the temporary database was dropped.",
+                    Heads(result->heads_after), result->table_rows.size()));
   } else {
     ctx.Progress(fmt::format("Restored {} into {}: the database is back at {}.",
                              result->manifest.path, target, Heads(result->heads_after)));

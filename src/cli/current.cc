@@ -8,9 +8,6 @@
 #include "strata/migrator.h"
 #include "strata/serve.h"
 
-#include <chrono>
-#include <thread>
-
 namespace strata::cli {
 namespace {
 
@@ -65,7 +62,7 @@ namespace {
 // `check --wait`: polls ReadReadiness until nothing is pending (the database may be ahead), for
 // an init container that must not start the app on an old schema. The database not answering
 // yet (it may be starting) is retried too, until the time is up.
-Status WaitForHead(const Context& ctx, const std::string& wait) {
+Status RunCheckWait(const Context& ctx, const std::string& wait) {
   std::optional<std::chrono::milliseconds> limit = ParseDuration(wait);
   if (!limit) {
     return Status::Usage(fmt::format("--wait '{}' is not a duration", wait))
@@ -73,39 +70,14 @@ Status WaitForHead(const Context& ctx, const std::string& wait) {
   }
   Result<RevisionGraph> graph = ctx.LoadGraph();
   if (!graph.ok()) return graph.status();
-  const auto deadline = std::chrono::steady_clock::now() + *limit;
-  std::unique_ptr<Driver> db;
-  Status last;
-  std::optional<Readiness> seen;
-  int polls = 0;
-  while (true) {
-    ++polls;
-    if (!db) {
-      Result<std::unique_ptr<Driver>> opened = ctx.OpenDatabase();
-      if (opened.ok()) db = std::move(opened).value();
-      else last = opened.status();
-    }
-    if (db) {
-      Result<Readiness> r = ReadReadiness(*db, *graph, ctx.settings().version_table,
-                                          ctx.settings().version_schema,
-                                          std::chrono::seconds(1LL << 40));
-      if (r.ok()) {
-        seen = *r;
-        if (r->pending.empty() && (r->unknown_heads.empty() || r->ahead)) break;
-      } else {
-        last = r.status();
-        db.reset();
-      }
-    }
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    // Poll once a second, never past the deadline.
-    auto left = deadline - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        left, std::chrono::seconds(1)));
-  }
-  if (!seen) return last;  // never reached the database: its own error (exit 4, ...)
-  const Readiness& r = *seen;
-  bool at_head = r.pending.empty() && (r.unknown_heads.empty() || r.ahead);
+  WaitForHeadResult waited =
+      WaitForHead([&ctx] { return ctx.OpenDatabase(); }, *graph, ctx.settings().version_table,
+                  ctx.settings().version_schema, *limit);
+  // Never reached the database: its own error (exit 4, ...).
+  if (!waited.readiness) return waited.last_error;
+  const Readiness& r = *waited.readiness;
+  const int polls = waited.polls;
+  bool at_head = r.at_head();
   if (ctx.json()) {
     PrintJson({{"database", ctx.redacted_url()},
                {"current", r.current},
@@ -120,7 +92,8 @@ Status WaitForHead(const Context& ctx, const std::string& wait) {
   }
   if (at_head) return Status::Ok();
   if (!r.unknown_heads.empty()) {
-    return Status::Pending(fmt::format("after {}: {}", wait, r.reason()))
+    // As plain `check` does (exit 7): a version row no file defines needs a person.
+    return Status::NeedsPerson(fmt::format("after {}: {}", wait, r.reason()))
         .WithHint("deploy the revision files that define them, or check the database URL");
   }
   return Status::Pending(fmt::format("after {}, {} revision(s) still pending: {}", wait,
@@ -131,7 +104,7 @@ Status WaitForHead(const Context& ctx, const std::string& wait) {
 }  // namespace
 
 Status RunCheck(const Context& ctx, const CheckOptions& o) {
-  if (!o.wait.empty()) return WaitForHead(ctx, o.wait);
+  if (!o.wait.empty()) return RunCheckWait(ctx, o.wait);
   Result<DatabaseState> state = ReadState(ctx);
   if (!state.ok()) return state.status();
   Result<std::vector<const Revision*>> pending = PendingRevisions(state->graph, state->current);

@@ -164,8 +164,9 @@ int Main(int argc, char** argv) {
   CheckOptions check;
   auto* c_check = app.add_subcommand(
       "check", "exit 0 when the database is at head, 6 when revisions are pending");
-  c_check->add_option("--wait", check.wait,
-                      "poll until the database is at (or ahead of) head, up to DURATION (30s, 5min)");
+  c_check->add_option(
+      "--wait", check.wait,
+      "poll until the database is at (or ahead of) head, up to DURATION (30s, 5min)");
   c_check->callback([&] { run = [&](const Context& ctx) { return RunCheck(ctx, check); }; });
 
   StatusOptions status;
@@ -200,7 +201,8 @@ int Main(int argc, char** argv) {
   c_diff->callback([&] { run = [&](const Context& ctx) { return RunDiff(ctx, diff); }; });
 
   BackupCommandOptions backup;
-  auto* c_backup = app.add_subcommand("backup", "back up the database (pg_dump, SQLite backup API)");
+  auto* c_backup =
+      app.add_subcommand("backup", "back up the database (pg_dump, SQLite backup API)");
   c_backup->add_option("--out", backup.out_dir, "folder for the backup (default backup_dir)");
   c_backup->add_option("--format", backup.format, "custom (default), plain or directory")
       ->check(CLI::IsMember({"custom", "plain", "directory"}));

@@ -1,4 +1,6 @@
 // `strata serve`: /health, /ready, /metrics (serve.h) until SIGTERM or SIGINT.
+#include "strata/serve.h"
+
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "strata/serve.h"
 
 namespace strata::cli {
 

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -41,10 +41,17 @@ nlohmann::json ReadinessJson(const Reading& reading) {
             {"application_name", r.lock_holder->application_name},
             {"held_seconds", r.lock_holder->held_seconds}};
   }
-  return {{"ready", r.ready()}, {"state", r.state()},    {"reason", r.reason()},
-          {"current", r.current}, {"heads", r.heads},    {"pending", r.pending},
-          {"ahead", r.ahead},     {"dirty", r.dirty},    {"unknown", r.unknown_heads},
-          {"lock_holder", lock},  {"lock_held_too_long", r.lock_held_too_long}};
+  return {{"ready", r.ready()},
+          {"state", r.state()},
+          {"reason", r.reason()},
+          {"current", r.current},
+          {"heads", r.heads},
+          {"pending", r.pending},
+          {"ahead", r.ahead},
+          {"dirty", r.dirty},
+          {"unknown", r.unknown_heads},
+          {"lock_holder", lock},
+          {"lock_held_too_long", r.lock_held_too_long}};
 }
 
 MetricFamily Gauge(std::string name, std::string help, std::optional<double> value,
@@ -108,8 +115,9 @@ const HttpModule& LoadHttpModule() {
     for (const std::string& c : candidates) looked += (looked.empty() ? "" : ", ") + c;
     m.error = Status::Usage(fmt::format("the HTTP module {} was not found (looked in: {})",
                                         serve::kHttpModuleName, looked))
-                  .WithHint("install it next to the strata executable or in ../lib/strata/, or "
-                            "set STRATA_HTTP_MODULE to its path");
+                  .WithHint(
+                      "install it next to the strata executable or in ../lib/strata/, or "
+                      "set STRATA_HTTP_MODULE to its path");
     return m;
   }();
   return module;
@@ -172,8 +180,8 @@ struct ProbeServer::Impl {
       Result<std::vector<BackupManifest>> backups = ListBackups(options.backup_dir);
       if (backups.ok() && !backups->empty()) {
         const BackupManifest& last = backups->back();
-        r.last_backup_unix = static_cast<double>(last.created_unix) +
-                             static_cast<double>(last.duration_ms) / 1000.0;
+        r.last_backup_unix =
+            static_cast<double>(last.created_unix) + static_cast<double>(last.duration_ms) / 1000.0;
       }
     }
     for (const auto& provider : options.extra_metrics) {
@@ -207,8 +215,9 @@ int HandleRequest(void* ctx, const char* path, char** body, size_t* body_len,
   } else {
     r = {404, "application/json", "{\"error\":\"not found; try /health, /ready or /metrics\"}\n"};
   }
-  *content_type = r.content_type.find("text/plain") == 0 ? "text/plain; version=0.0.4; charset=utf-8"
-                                                         : "application/json";
+  *content_type = r.content_type.find("text/plain") == 0
+                      ? "text/plain; version=0.0.4; charset=utf-8"
+                      : "application/json";
   *body = static_cast<char*>(std::malloc(r.body.size() + 1));
   if (*body) {
     std::memcpy(*body, r.body.data(), r.body.size());
@@ -228,8 +237,8 @@ Status ProbeServer::Bind(const std::string& host, int port) {
   }
   int bound = module.bind(impl_->http, host.c_str(), port);
   if (bound <= 0) {
-    return Status::Usage(fmt::format("cannot listen on {}:{} (in use, or not an address here)",
-                                     host, port))
+    return Status::Usage(
+               fmt::format("cannot listen on {}:{} (in use, or not an address here)", host, port))
         .WithHint("choose another --listen ADDR:PORT");
   }
   impl_->bound = true;
@@ -262,8 +271,7 @@ ProbeServer::Response ProbeServer::Ready() {
     nlohmann::json body = {{"ready", false}, {"state", "down"}, {"reason", r->error}};
     return {503, "application/json", body.dump() + "\n"};
   }
-  return {r->readiness.ready() ? 200 : 503, "application/json",
-          ReadinessJson(*r).dump() + "\n"};
+  return {r->readiness.ready() ? 200 : 503, "application/json", ReadinessJson(*r).dump() + "\n"};
 }
 
 ProbeServer::Response ProbeServer::Metrics() {
@@ -278,8 +286,9 @@ ProbeServer::Response ProbeServer::Metrics() {
             fmt::format("version=\"{}\"", EscapeLabelValue(version))),
       Gauge("strata_pending_revisions", "revisions in the files not applied to the database",
             when_up(static_cast<double>(r.pending.size()))),
-      Gauge("strata_at_head", "1 when every revision in the files is applied (or the database "
-                              "is ahead), else 0",
+      Gauge("strata_at_head",
+            "1 when every revision in the files is applied (or the database "
+            "is ahead), else 0",
             when_up(r.pending.empty() && (r.unknown_heads.empty() || r.ahead) ? 1 : 0)),
       Gauge("strata_dirty", "1 when a non-transactional revision failed part way, else 0",
             when_up(r.dirty.empty() ? 0 : 1)),

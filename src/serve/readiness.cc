@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <set>
+#include <thread>
 
 #include "core/bookkeeping_sql.h"
 #include "strata/backup.h"
@@ -64,14 +65,16 @@ std::string Readiness::state() const {
 std::string Readiness::reason() const {
   std::string s = state();
   if (s == "dirty") {
-    return fmt::format("revision {} failed part way (non-transactional); repair by hand, then "
-                       "`strata stamp`",
-                       fmt::join(dirty, ", "));
+    return fmt::format(
+        "revision {} failed part way (non-transactional); repair by hand, then "
+        "`strata stamp`",
+        fmt::join(dirty, ", "));
   }
   if (s == "unknown") {
-    return fmt::format("the version table names {}, which no file defines and strata_log never "
-                       "applied",
-                       fmt::join(unknown_heads, ", "));
+    return fmt::format(
+        "the version table names {}, which no file defines and strata_log never "
+        "applied",
+        fmt::join(unknown_heads, ", "));
   }
   if (s == "locked") {
     return fmt::format("the migration lock is held by pid {} ({}) for up to {:.0f} s",
@@ -144,6 +147,43 @@ Result<Readiness> ReadReadiness(Driver& driver, const RevisionGraph& graph,
   if (!size.ok()) return size.status();
   r.database_size_bytes = *size;
   return r;
+}
+
+WaitForHeadResult WaitForHead(const std::function<Result<std::unique_ptr<Driver>>()>& open,
+                              const RevisionGraph& graph, const std::string& version_table,
+                              const std::string& version_schema, std::chrono::milliseconds limit) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + limit;
+  WaitForHeadResult result;
+  std::unique_ptr<Driver> db;
+  // The lock is not what `check` asks about: a threshold no lock reaches.
+  const std::chrono::seconds no_lock_threshold(int64_t{1} << 40);
+  while (true) {
+    ++result.polls;
+    if (!db) {
+      Result<std::unique_ptr<Driver>> opened = open();
+      if (opened.ok()) {
+        db = std::move(opened).value();
+      } else {
+        result.last_error = opened.status();
+      }
+    }
+    if (db) {
+      Result<Readiness> r =
+          ReadReadiness(*db, graph, version_table, version_schema, no_lock_threshold);
+      if (r.ok()) {
+        result.readiness = std::move(r).value();
+        if (result.readiness->at_head()) return result;
+      } else {
+        result.last_error = r.status();
+        db.reset();
+      }
+    }
+    auto left = deadline - Clock::now();
+    if (left <= Clock::duration::zero()) return result;
+    // Poll once a second, never past the deadline.
+    std::this_thread::sleep_for(std::min<Clock::duration>(left, std::chrono::seconds(1)));
+  }
 }
 
 std::string EscapeLabelValue(const std::string& value) {

@@ -69,8 +69,8 @@ TEST_P(BackupTest, RoundTripBringsRowsBackAndReportsTheRevision) {
   ASSERT_EQ(b.code, 0) << b.err;
   std::vector<std::string> backups = Backups();
   ASSERT_EQ(backups.size(), 1u);
-  EXPECT_TRUE(std::regex_match(backups[0],
-                               std::regex("pre_migration_[0-9]{8}_[0-9]{6}\\." + Ext())))
+  EXPECT_TRUE(
+      std::regex_match(backups[0], std::regex("pre_migration_[0-9]{8}_[0-9]{6}\\." + Ext())))
       << backups[0];
   struct stat st {};
   ASSERT_EQ(stat(ws_.path("backups/" + backups[0]).c_str(), &st), 0);
@@ -160,18 +160,24 @@ TEST_P(BackupTest, VerifyRestoresOnAScratchDatabaseAndCatchesACorruptedFile) {
 void FakeBackup(const Workspace& ws, const std::string& name, const std::string& created_at,
                 int64_t created_unix) {
   ws.Write("backups/" + name, "old backup");
-  nlohmann::json m = {{"name", name},           {"format", "custom"},
-                      {"dialect", "sqlite"},    {"created_at", created_at},
-                      {"created_unix", created_unix}, {"heads", nlohmann::json::array()},
-                      {"size_bytes", 10},       {"sha256", std::string(64, '0')}};
+  nlohmann::json m = {{"name", name},
+                      {"format", "custom"},
+                      {"dialect", "sqlite"},
+                      {"created_at", created_at},
+                      {"created_unix", created_unix},
+                      {"heads", nlohmann::json::array()},
+                      {"size_bytes", 10},
+                      {"sha256", std::string(64, '0')}};
   ws.Write("backups/" + name + ".json", m.dump());
 }
 
 TEST_P(BackupTest, RetentionRemovesOnlyOldStrataBackupsAndKeepsTheNewestBeforeEachRevision) {
   SetUpData();
   // aaaa0001 applied on 2020-01-01 12:00, aaaa0002 on 2020-01-03 12:00.
-  db_->Query("UPDATE strata_log SET started_at = '2020-01-01T12:00:00Z' WHERE revision = 'aaaa0001'");
-  db_->Query("UPDATE strata_log SET started_at = '2020-01-03T12:00:00Z' WHERE revision = 'aaaa0002'");
+  db_->Query(
+      "UPDATE strata_log SET started_at = '2020-01-01T12:00:00Z' WHERE revision = 'aaaa0001'");
+  db_->Query(
+      "UPDATE strata_log SET started_at = '2020-01-03T12:00:00Z' WHERE revision = 'aaaa0002'");
   FakeBackup(ws_, "pre_migration_20200101_000000.db", "2020-01-01T00:00:00Z", 1577836800);
   FakeBackup(ws_, "pre_migration_20200101_060000.db", "2020-01-01T06:00:00Z", 1577858400);
   FakeBackup(ws_, "pre_migration_20200102_000000.db", "2020-01-02T00:00:00Z", 1577923200);
@@ -249,13 +255,22 @@ class PgDumpTest : public BackupTest {
   // for a line on the fifo `go`, then becomes the real pg_dump (same pid, same argv).
   void WriteWaitingPgDump() {
     ASSERT_EQ(mkfifo(ws_.path("go").c_str(), 0600), 0);
-    ws_.Write("fakebin/pg_dump", "#!/bin/sh\n"
-                                 "if [ \"$1\" = --version ]; then exec " + RealBin() +
-                                     "/pg_dump --version; fi\n"
-                                     "echo $$ > " + ws_.path("pg_dump.pid.tmp") + "\n"
-                                     "mv " + ws_.path("pg_dump.pid.tmp") + " " + ws_.path("pg_dump.pid") + "\n"
-                                     "read line < " + ws_.path("go") + "\n"
-                                     "exec " + RealBin() + "/pg_dump \"$@\"\n");
+    ws_.Write("fakebin/pg_dump",
+              "#!/bin/sh\n"
+              "if [ \"$1\" = --version ]; then exec " +
+                  RealBin() +
+                  "/pg_dump --version; fi\n"
+                  "echo $$ > " +
+                  ws_.path("pg_dump.pid.tmp") +
+                  "\n"
+                  "mv " +
+                  ws_.path("pg_dump.pid.tmp") + " " + ws_.path("pg_dump.pid") +
+                  "\n"
+                  "read line < " +
+                  ws_.path("go") +
+                  "\n"
+                  "exec " +
+                  RealBin() + "/pg_dump \"$@\"\n");
     chmod(ws_.path("fakebin/pg_dump").c_str(), 0755);
     ws_.Write("strata.toml", "pg_dump_path = \"" + ws_.path("fakebin") + "\"\n");
   }
@@ -318,8 +333,7 @@ TEST_P(PgDumpTest, PasswordGoesThroughTheEnvironmentAndAKilledBackupLeavesNoFini
 
 TEST_P(PgDumpTest, APgDumpOlderThanTheServerIsRefusedAndNothingIsDeleted) {
   SetUpData();
-  ws_.Write("fakebin/pg_dump",
-            "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\nexit 0\n");
+  ws_.Write("fakebin/pg_dump", "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\nexit 0\n");
   chmod(ws_.path("fakebin/pg_dump").c_str(), 0755);
   ws_.Write("strata.toml", "pg_dump_path = \"" + ws_.path("fakebin/pg_dump") + "\"\n");
   FakeBackup(ws_, "pre_migration_20200101_000000.dump", "2020-01-01T00:00:00Z", 1577836800);

@@ -14,8 +14,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "cli/cli_fixture.h"
@@ -73,8 +73,7 @@ HttpResponse PollUntil(int port, const std::string& path,
 }
 
 // Parses Prometheus text with prometheus_client's parser: name{labels} -> value.
-std::map<std::string, double> ParseMetrics(const Workspace& ws, const std::string& text,
-                                           bool* ok) {
+std::map<std::string, double> ParseMetrics(const Workspace& ws, const std::string& text, bool* ok) {
   ws.Write("metrics.txt", text);
   std::string script =
       "import sys\n"
@@ -164,8 +163,9 @@ TEST_P(ServeTest, ReadyFollowsTheDatabaseAndMetricsParse) {
   // A newer build applied aaaa0003 (from another folder): still ready, and "ahead".
   ws_.Write("newer/aaaa0001_rev.sql", ws_.Read("migrations/aaaa0001_rev.sql"));
   ws_.Write("newer/aaaa0002_rev.sql", ws_.Read("migrations/aaaa0002_rev.sql"));
-  ws_.Write("newer/aaaa0003_rev.sql",
-            RevisionText("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);", "DROP TABLE t3;"));
+  ws_.Write(
+      "newer/aaaa0003_rev.sql",
+      RevisionText("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);", "DROP TABLE t3;"));
   ASSERT_EQ(Strata({"--dir", "newer", "upgrade", "head"}).code, 0);
   HttpResponse ahead = PollUntil(port_, "/ready", [&](const HttpResponse& r) {
     return Json(r)["current"] == nlohmann::json::array({"aaaa0003"});
@@ -234,8 +234,9 @@ TEST_P(ServeTest, CheckWaitPollsUntilTheDatabaseIsAtHead) {
   // Ahead of these files (a newer build migrated): compatible, exit 0 at once.
   ws_.Write("newer/aaaa0001_rev.sql", ws_.Read("migrations/aaaa0001_rev.sql"));
   ws_.Write("newer/aaaa0002_rev.sql", ws_.Read("migrations/aaaa0002_rev.sql"));
-  ws_.Write("newer/aaaa0003_rev.sql",
-            RevisionText("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);", "DROP TABLE t3;"));
+  ws_.Write(
+      "newer/aaaa0003_rev.sql",
+      RevisionText("aaaa0003", "aaaa0002", "CREATE TABLE t3 (id INTEGER);", "DROP TABLE t3;"));
   ASSERT_EQ(Strata({"--dir", "newer", "upgrade", "head"}).code, 0);
   Output ahead = Strata({"check", "--wait", "5s"});
   EXPECT_EQ(ahead.code, 0) << ahead.err;
@@ -258,10 +259,10 @@ TEST_P(ServePostgresTest, ReadyFailsWhileTheMigrationLockIsHeldPastTheThreshold)
   // Another session takes strata's advisory lock (as a running upgrade would) and keeps it.
   int64_t key = MigrationLockKey("public", "alembic_version");
   ws_.SetEnv("PGAPPNAME", "lockholder");
-  std::unique_ptr<Child> holder = ws_.StartProgram(
-      PsqlBinary(), {"-X", "-q", db_->url(), "-c",
-                     "SELECT pg_advisory_lock(" + std::to_string(key) + ")", "-c",
-                     "SELECT pg_sleep(600)"});
+  std::unique_ptr<Child> holder =
+      ws_.StartProgram(PsqlBinary(), {"-X", "-q", db_->url(), "-c",
+                                      "SELECT pg_advisory_lock(" + std::to_string(key) + ")", "-c",
+                                      "SELECT pg_sleep(600)"});
   HttpResponse locked = ReadyWith(503, "locked");
   ASSERT_EQ(locked.status, 503) << locked.body;
   nlohmann::json lock = Json(locked)["lock_holder"];
@@ -280,9 +281,8 @@ TEST_P(ServePostgresTest, ReadyFailsWhileTheMigrationLockIsHeldPastTheThreshold)
 TEST_P(ServePostgresTest, HealthFollowsTheServerGoingAwayAndComingBack) {
   std::string script = std::string(STRATA_SOURCE_DIR) + "/scripts/pg-test-cluster.sh";
   bool ok = false;
-  std::string env = Capture("bash " + ShellQuote(script) + " start --owner " +
-                                std::to_string(getpid()) + " 2>&1",
-                            &ok);
+  std::string env = Capture(
+      "bash " + ShellQuote(script) + " start --owner " + std::to_string(getpid()) + " 2>&1", &ok);
   ASSERT_TRUE(ok) << env;
   auto value = [&](const std::string& name) {
     size_t p = env.find(name + "='");
@@ -304,9 +304,9 @@ TEST_P(ServePostgresTest, HealthFollowsTheServerGoingAwayAndComingBack) {
   ws_.SetEnv("STRATA_URL", url);
   ASSERT_EQ(Strata({"upgrade", "head"}).code, 0);
   ASSERT_GT(StartServe(), 0);
-  EXPECT_EQ(PollUntil(port_, "/health", [](const HttpResponse& r) { return r.status == 200; })
-                .status,
-            200);
+  EXPECT_EQ(
+      PollUntil(port_, "/health", [](const HttpResponse& r) { return r.status == 200; }).status,
+      200);
   Capture(pg_ctl + "stop 2>&1", &ok);
   ASSERT_TRUE(ok);
   HttpResponse down =
@@ -317,11 +317,12 @@ TEST_P(ServePostgresTest, HealthFollowsTheServerGoingAwayAndComingBack) {
   EXPECT_EQ(Get(port_, "/ready").status, 503);
   EXPECT_EQ(Metrics()["strata_up"], 0);
   // restart reuses the options the server was started with (postmaster.opts).
-  std::string out = Capture(pg_ctl + "-l " + ShellQuote(dir + "/pg/server.log") + " restart 2>&1", &ok);
+  std::string out =
+      Capture(pg_ctl + "-l " + ShellQuote(dir + "/pg/server.log") + " restart 2>&1", &ok);
   ASSERT_TRUE(ok) << out;
-  EXPECT_EQ(PollUntil(port_, "/health", [](const HttpResponse& r) { return r.status == 200; })
-                .status,
-            200);
+  EXPECT_EQ(
+      PollUntil(port_, "/health", [](const HttpResponse& r) { return r.status == 200; }).status,
+      200);
   EXPECT_EQ(ReadyWith(200, "ready").status, 200);
 }
 

@@ -1,10 +1,10 @@
 // strata_http.so: cpp-httplib behind the C ABI of serve/http_module.h.
+#include "serve/http_module.h"
+
 #include <httplib.h>
 
 #include <cstdlib>
 #include <string>
-
-#include "serve/http_module.h"
 
 #define STRATA_HTTP_EXPORT extern "C" __attribute__((visibility("default")))
 
