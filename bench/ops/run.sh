@@ -40,7 +40,7 @@ URL=${URL_ADMIN%/postgres}/bench
 "$PGBIN/psql" -X -q "$URL_ADMIN" -c "CREATE DATABASE bench"
 
 step "fill the database to about $size_mb MB"
-rows=$((size_mb * 1024 * 1024 / 260))   # ~260 bytes a row with its index entry and overhead
+rows=$((size_mb * 1024 * 1024 / 380))   # ~380 bytes a row with its index entry and overhead
 "$PGBIN/psql" -X -q "$URL" -v ON_ERROR_STOP=1 <<SQL
 CREATE TABLE events (id bigint PRIMARY KEY, kind int NOT NULL, payload text NOT NULL,
                      created timestamptz NOT NULL);

@@ -21,6 +21,10 @@ struct HttpServer {
 STRATA_HTTP_EXPORT void* strata_http_new(int threads, strata_http_handler handler, void* ctx) {
   auto* s = new HttpServer{{}, handler, ctx};
   s->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Small responses written in two parts (headers, body): without TCP_NODELAY, Nagle's algorithm
+  // and the client's delayed ACK hold every response back by tens of milliseconds.
+  s->http.set_tcp_nodelay(true);
+  s->http.set_keep_alive_max_count(100);
   // Probes are small and local: do not keep idle connections (and threads) around for long.
   s->http.set_keep_alive_timeout(2);
   s->http.set_read_timeout(5, 0);
