@@ -149,6 +149,10 @@ struct ServeCommandOptions {
 // revision files.
 Status RunServe(const Context& ctx, const ServeCommandOptions& o);
 
+// `strata __revisions` (for shell completion): revision ids, branch labels and the keywords
+// head, heads, base, one a line, from the migrations folder only.
+Status RunRevisionIds(const Context& ctx);
+
 }  // namespace strata::cli
 
 #endif  // STRATA_CLI_COMMANDS_H_

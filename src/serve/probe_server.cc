@@ -82,9 +82,19 @@ const HttpModule& LoadHttpModule() {
       std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
       if (!ec) {
         candidates.push_back((exe.parent_path() / serve::kHttpModuleName).string());
+#ifdef STRATA_HTTP_MODULE_RELDIR
         candidates.push_back(
-            (exe.parent_path() / ".." / "lib" / "strata" / serve::kHttpModuleName).string());
+            (exe.parent_path() / STRATA_HTTP_MODULE_RELDIR / serve::kHttpModuleName)
+                .lexically_normal()
+                .string());
+#endif
+        candidates.push_back((exe.parent_path() / ".." / "lib" / "strata" / serve::kHttpModuleName)
+                                 .lexically_normal()
+                                 .string());
       }
+#ifdef STRATA_HTTP_MODULE_INSTALL_PATH
+      candidates.emplace_back(STRATA_HTTP_MODULE_INSTALL_PATH);
+#endif
 #ifdef STRATA_HTTP_MODULE_BUILD_PATH
       candidates.emplace_back(STRATA_HTTP_MODULE_BUILD_PATH);
 #endif
