@@ -22,6 +22,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "pending";
     case ErrorKind::kNeedsPerson:
       return "database needs attention";
+    case ErrorKind::kBackupFailed:
+      return "backup or restore failed";
   }
   return "error";
 }

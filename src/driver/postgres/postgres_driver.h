@@ -71,6 +71,7 @@ class PostgresDriver final : public Driver {
   Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
   Result<std::string> CreateScratchDatabase(const std::string& name) override;
   Status DropScratchDatabase(const std::string& name) override;
+  Result<Rows> Query(const std::string& sql) override;
 
  private:
   PostgresDriver(std::unique_ptr<Session> session, DriverOptions options);

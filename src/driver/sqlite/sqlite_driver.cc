@@ -108,6 +108,7 @@ class SqliteDriver final : public Driver {
   Result<std::optional<int64_t>> DatabaseSize() override;
   Result<SchemaSnapshot> Snapshot() override;
   Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
+  Result<Rows> Query(const std::string& sql) override;
 
   void Interrupt() override {
     interrupt_requested_.store(true);
@@ -670,6 +671,28 @@ Status SqliteDriver::AcceptFiles(const std::vector<AcceptedFile>& files, const S
     STRATA_RETURN_IF_ERROR(InsertLog(log));
   }
   return Explain(tx.Commit());
+}
+
+Result<Driver::Rows> SqliteDriver::Query(const std::string& sql) {
+  Result<Statement> stmt = connection_.Prepare(sql, "running a query");
+  if (!stmt.ok()) return Explain(stmt.status());
+  Rows rows;
+  const int columns = sqlite3_column_count(stmt->get());
+  while (true) {
+    Result<bool> row = stmt->Step("running a query");
+    if (!row.ok()) return Explain(row.status());
+    if (!*row) break;
+    std::vector<std::optional<std::string>> values;
+    for (int c = 0; c < columns; ++c) {
+      if (stmt->ColumnIsNull(c)) {
+        values.emplace_back();
+      } else {
+        values.emplace_back(stmt->ColumnText(c));
+      }
+    }
+    rows.push_back(std::move(values));
+  }
+  return rows;
 }
 
 Result<std::optional<int64_t>> SqliteDriver::DatabaseSize() {
