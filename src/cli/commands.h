@@ -116,6 +116,19 @@ struct DiffOptions {
 // Exit 6 when the database differs from what its migrations produce.
 Status RunDiff(const Context& ctx, const DiffOptions& o);
 
+struct ImportOptions {
+  std::string project;      // alembic.ini or the script folder; empty = ./alembic.ini
+  std::string out;          // empty = the configured migrations folder
+  std::string dialect;      // empty = the URL's (postgresql with --scratch-url)
+  bool verify = false;      // replay both histories and compare (import.h's VerifyImport)
+  bool verify_only = false;  // compare an existing conversion in `out`, write nothing
+  std::string scratch_url;
+  bool keep = false;
+};
+// Exit 6 when a revision's offline SQL is incomplete (import-warning) or --verify finds a step
+// whose schema differs from Alembic's.
+Status RunImportAlembic(const Context& ctx, const ImportOptions& o);
+
 }  // namespace strata::cli
 
 #endif  // STRATA_CLI_COMMANDS_H_

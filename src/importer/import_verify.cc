@@ -1,0 +1,138 @@
+// VerifyImport (import.h): Alembic's history and its conversion replayed side by side on two
+// scratch databases, compared after every step.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "importer/alembic_bridge.h"
+#include "strata/import.h"
+#include "strata/migrator.h"
+#include "verify/scratch.h"
+
+namespace strata {
+namespace {
+
+// One revision step on the Alembic side: the bridge's answer, or why there is none.
+Status AlembicStep(ChildProcess& bridge, const std::string& direction, const Revision& rev) {
+  Status sent = bridge.Write(fmt::format("{} {}\n", direction, rev.id));
+  Result<std::string> line = sent.ok() ? bridge.ReadLine() : Result<std::string>(sent);
+  if (!line.ok()) {
+    std::string tail = BridgeStderrTail(bridge);
+    return Status::MigrationFailed(fmt::format("Alembic stopped during the {} of {}{}", direction,
+                                               rev.id, tail.empty() ? "" : ": " + tail))
+        .WithRevision(rev.id);
+  }
+  nlohmann::json reply = nlohmann::json::parse(*line, nullptr, false);
+  if (reply.is_object() && reply.value("ok", false)) return Status::Ok();
+  std::string error = reply.is_object() ? reply.value("error", *line) : *line;
+  return Status::MigrationFailed(
+             fmt::format("Alembic's {} of {} failed on the scratch database: {}", direction, rev.id,
+                         error))
+      .WithRevision(rev.id)
+      .WithHint("the Alembic history itself does not replay on an empty database; fix it first");
+}
+
+Status StrataFailed(const Status& status, const std::string& direction, const Revision& rev) {
+  return Status::Error(status.kind(), fmt::format("strata's {} of {} failed on the scratch "
+                                                  "database: {}",
+                                                  direction, rev.id, status.message()))
+      .WithRevision(rev.id)
+      .WithLocation(status.file().empty() ? rev.path : status.file(), status.line())
+      .WithHint(
+          "compare the converted file with the Alembic revision; fix the file and run "
+          "`strata import alembic --verify-only`");
+}
+
+}  // namespace
+
+Result<ImportVerifyReport> VerifyImport(const std::string& project, const RevisionGraph& converted,
+                                        const ScratchOptions& options, ReplayObserver* observer) {
+  ImportVerifyReport report;
+  Result<std::unique_ptr<ScratchDatabase>> alembic_db =
+      ScratchDatabase::Create(options, "import_alembic");
+  if (!alembic_db.ok()) return alembic_db.status();
+  Result<std::unique_ptr<ScratchDatabase>> strata_db =
+      ScratchDatabase::Create(options, "import_strata");
+  if (!strata_db.ok()) return strata_db.status();
+  report.dialect = (*strata_db)->dialect();
+  if (options.keep) {
+    report.kept = {(*alembic_db)->display(), (*strata_db)->display()};
+  }
+  Result<std::unique_ptr<ChildProcess>> bridge =
+      StartAlembicBridge({"online", project}, {"STRATA_ALEMBIC_URL=" + (*alembic_db)->url()});
+  if (!bridge.ok()) return bridge.status();
+
+  Driver& alembic_side = (*alembic_db)->driver();
+  Driver& strata_side = (*strata_db)->driver();
+  Migrator migrator(strata_side, converted, nullptr);
+  auto progress = [&](const std::string& line) {
+    if (observer != nullptr) observer->OnProgress(line);
+  };
+  auto stopped = [&] { return observer != nullptr && observer->Stopped(); };
+  // Compares the two schemas after `direction` of `rev`; records a difference.
+  auto compare = [&](const Revision& rev, const char* direction) -> Status {
+    Result<SchemaSnapshot> a = alembic_side.Snapshot();
+    if (!a.ok()) return a.status();
+    Result<SchemaSnapshot> b = strata_side.Snapshot();
+    if (!b.ok()) return b.status();
+    std::vector<ObjectDifference> differences = DiffSnapshots(*a, *b);
+    if (!differences.empty()) {
+      report.differences.push_back(
+          {rev.id, direction, rev.path,
+           fmt::format("after the {} of {}, {} object(s) differ between Alembic and strata",
+                       direction, rev.id, differences.size()),
+           std::move(differences)});
+    }
+    return Status::Ok();
+  };
+
+  std::vector<const Revision*> newest_first = converted.NewestFirst();
+  std::vector<const Revision*> order(newest_first.rbegin(), newest_first.rend());
+  size_t n = 0;
+  for (const Revision* rev : order) {
+    if (stopped()) return Status::MigrationFailed("interrupted");
+    progress(
+        fmt::format("Upgrading {} with Alembic and strata ({} of {})", rev->id, ++n, order.size()));
+    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "upgrade", *rev));
+    Result<RunResult> up = migrator.Upgrade(rev->id);
+    if (!up.ok()) return StrataFailed(up.status(), "upgrade", *rev);
+    STRATA_RETURN_IF_ERROR(compare(*rev, "upgrade"));
+    report.checked.push_back(rev->id);
+  }
+  n = 0;
+  for (const Revision* rev : newest_first) {
+    if (stopped()) return Status::MigrationFailed("interrupted");
+    if (!rev->downgrade) {
+      progress(fmt::format("{} has no downgrade: downgrades below it are not compared", rev->id));
+      break;
+    }
+    progress(fmt::format("Downgrading {} with Alembic and strata ({} of {})", rev->id, ++n,
+                         newest_first.size()));
+    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "downgrade", *rev));
+    // REV@-1: one step down REV's own branch, leaving the other heads alone.
+    Result<RunResult> down = migrator.Downgrade(rev->id + "@-1");
+    if (!down.ok()) return StrataFailed(down.status(), "downgrade", *rev);
+    STRATA_RETURN_IF_ERROR(compare(*rev, "downgrade"));
+  }
+  (void)(*bridge)->Write("quit\n");
+  (void)(*bridge)->Finish();
+  return report;
+}
+
+Status ImportVerifyStatus(const ImportVerifyReport& report) {
+  if (report.differences.empty()) return Status::Ok();
+  std::string message =
+      fmt::format("{} step(s) leave another schema than Alembic's:", report.differences.size());
+  for (const ImportDifference& d : report.differences) {
+    message += fmt::format("\n  {} {} ({})", d.direction, d.revision, d.path);
+    for (const ObjectDifference& o : d.differences) {
+      message += "\n    " + DescribeDifference(o, kAlembicLabel, kStrataLabel);
+    }
+  }
+  return Status::Pending(std::move(message))
+      .WithRevision(report.differences.front().revision)
+      .WithHint("fix the converted files named, then run `strata import alembic --verify-only`");
+}
+
+}  // namespace strata
