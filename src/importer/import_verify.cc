@@ -8,10 +8,15 @@
 #include "importer/alembic_bridge.h"
 #include "strata/import.h"
 #include "strata/migrator.h"
+#include "strata/plan.h"
 #include "verify/scratch.h"
 
 namespace strata {
 namespace {
+
+bool SameDifference(const ObjectDifference& a, const ObjectDifference& b) {
+  return a.kind == b.kind && a.name == b.name && a.first == b.first && a.second == b.second;
+}
 
 // One revision step on the Alembic side: the bridge's answer, or why there is none.
 Status AlembicStep(ChildProcess& bridge, const std::string& direction, const Revision& rev) {
@@ -70,13 +75,21 @@ Result<ImportVerifyReport> VerifyImport(const std::string& project, const Revisi
     if (observer != nullptr) observer->OnProgress(line);
   };
   auto stopped = [&] { return observer != nullptr && observer->Stopped(); };
-  // Compares the two schemas after `direction` of `rev`; records a difference.
+  std::vector<ObjectDifference> carried;  // the differences after the previous step
+  // Compares the two schemas after `direction` of `rev`; records the differences it made.
   auto compare = [&](const Revision& rev, const char* direction) -> Status {
     Result<SchemaSnapshot> a = alembic_side.Snapshot();
     if (!a.ok()) return a.status();
     Result<SchemaSnapshot> b = strata_side.Snapshot();
     if (!b.ok()) return b.status();
-    std::vector<ObjectDifference> differences = DiffSnapshots(*a, *b);
+    std::vector<ObjectDifference> all = DiffSnapshots(*a, *b);
+    // A difference carried over from an earlier step is that step's finding, not this one's.
+    std::vector<ObjectDifference> differences;
+    for (const ObjectDifference& d : all) {
+      auto same = [&](const ObjectDifference& c) { return SameDifference(c, d); };
+      if (std::none_of(carried.begin(), carried.end(), same)) differences.push_back(d);
+    }
+    carried = std::move(all);
     if (!differences.empty()) {
       report.differences.push_back(
           {rev.id, direction, rev.path,
@@ -100,20 +113,51 @@ Result<ImportVerifyReport> VerifyImport(const std::string& project, const Revisi
     STRATA_RETURN_IF_ERROR(compare(*rev, "upgrade"));
     report.checked.push_back(rev->id);
   }
+  // Downgrades one revision at a time, newest first, each a head of the database then. The
+  // strata target must plan exactly that one step: `REV@-1` down a revision's own branch; for
+  // a merge, one of its parents (which undoes only the merge once nothing else above that
+  // parent is applied). Alembic is driven step by step, so it undoes the same revision.
   n = 0;
-  for (const Revision* rev : newest_first) {
+  while (true) {
     if (stopped()) return Status::MigrationFailed("interrupted");
-    if (!rev->downgrade) {
-      progress(fmt::format("{} has no downgrade: downgrades below it are not compared", rev->id));
+    Result<std::vector<std::string>> heads = migrator.Current();
+    if (!heads.ok()) return heads.status();
+    if (heads->empty()) break;
+    const Revision* chosen = nullptr;
+    std::string target;
+    bool irreversible = false;
+    for (const Revision* rev : newest_first) {
+      if (std::find(heads->begin(), heads->end(), rev->id) == heads->end()) continue;
+      if (!rev->downgrade) {
+        irreversible = true;
+        continue;
+      }
+      std::vector<std::string> candidates = {rev->id + "@-1"};
+      if (rev->parents.size() > 1) candidates = rev->parents;
+      for (const std::string& t : candidates) {
+        Result<Plan> plan = PlanDowngrade(converted, *heads, t);
+        if (plan.ok() && plan->steps.size() == 1 && plan->steps[0].revision == rev) {
+          target = t;
+          break;
+        }
+      }
+      if (!target.empty()) {
+        chosen = rev;
+        break;
+      }
+    }
+    if (chosen == nullptr) {
+      progress(fmt::format(
+          "Downgrades below {} are not compared: {}", RevisionList(*heads),
+          irreversible ? "no downgrade section" : "no one-step downgrade from these heads"));
       break;
     }
-    progress(fmt::format("Downgrading {} with Alembic and strata ({} of {})", rev->id, ++n,
+    progress(fmt::format("Downgrading {} with Alembic and strata ({} of {})", chosen->id, ++n,
                          newest_first.size()));
-    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "downgrade", *rev));
-    // REV@-1: one step down REV's own branch, leaving the other heads alone.
-    Result<RunResult> down = migrator.Downgrade(rev->id + "@-1");
-    if (!down.ok()) return StrataFailed(down.status(), "downgrade", *rev);
-    STRATA_RETURN_IF_ERROR(compare(*rev, "downgrade"));
+    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "downgrade", *chosen));
+    Result<RunResult> down = migrator.Downgrade(target);
+    if (!down.ok()) return StrataFailed(down.status(), "downgrade", *chosen);
+    STRATA_RETURN_IF_ERROR(compare(*chosen, "downgrade"));
   }
   (void)(*bridge)->Write("quit\n");
   (void)(*bridge)->Finish();
