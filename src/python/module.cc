@@ -156,12 +156,14 @@ T RunReleased(const std::function<T()>& work, const std::function<void()>& inter
     std::unique_lock<std::mutex> lock(mu);
     while (!done) {
       cv.wait_for(lock, std::chrono::milliseconds(50));
-      if (done || interrupted) continue;
+      if (done) continue;
       lock.unlock();
-      {
+      if (!interrupted) {
         py::gil_scoped_acquire gil;
         if (PyErr_CheckSignals() != 0) interrupted = true;  // the exception stays set
       }
+      // Again at every turn until the work stops: a statement that had not started yet when
+      // the first interrupt came is interrupted too.
       if (interrupted && interrupt) interrupt();
       lock.lock();
     }

@@ -145,13 +145,31 @@ def history(rev_range=None, url=None, directory=None, config=None, verbose=False
     return _strata.history(rev_range or "", url, directory, config, verbose, _log)
 
 
+def _pending(message, document, revision="", hint=""):
+    error = Pending(message, revision=revision, hint=hint)
+    error.document = document
+    return error
+
+
 def check(url=None, directory=None, config=None):
-    """{"database", "current", "heads", "pending", "up_to_date"}. Where the command exits 6,
-    this returns up_to_date False (it does not raise)."""
-    return _strata.check(url, directory, config, _log)
+    """{"database", "current", "heads", "pending", "up_to_date"} when the database is at head.
+    Raises Pending (the command's exit 6), with the same document as `.document`, when
+    revisions are pending (like alembic.command.check, which raises when there is work)."""
+    doc = _strata.check(url, directory, config, _log)
+    if not doc["up_to_date"]:
+        raise _pending("%d revision(s) not applied: %s"
+                       % (len(doc["pending"]), ", ".join(doc["pending"])), doc,
+                       hint="run strata.upgrade()")
+    return doc
 
 
 def verify(rev_range=None, scratch_url=None, keep=False, url=None, directory=None, config=None):
-    """Replays the history on scratch databases (`strata verify`); findings come back in the
-    document ("ok" False), not as an exception."""
-    return _strata.verify(rev_range or "", scratch_url or "", keep, url, directory, config, _log)
+    """Replays the history on scratch databases (`strata verify`) and returns its document.
+    Raises Pending (exit 6), with the document as `.document`, naming each finding."""
+    doc = _strata.verify(rev_range or "", scratch_url or "", keep, url, directory, config, _log)
+    if not doc["ok"]:
+        first = doc["findings"][0]
+        raise _pending("; ".join(f["message"] for f in doc["findings"]), doc,
+                       revision=first.get("revision") or "",
+                       hint="fix the downgrade sections named")
+    return doc
