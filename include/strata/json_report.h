@@ -56,6 +56,11 @@ nlohmann::json CheckJson(const RevisionGraph& graph, const std::string& redacted
 // kept.
 nlohmann::json VerifyJson(const VerifyReport& report, const std::string& range);
 
+// `status`: database, dialect, current, unknown_revisions, heads, up_to_date, pending,
+// recent_runs, database_size_bytes, changed, unresolved_failures, schema.
+nlohmann::json StatusJson(const DatabaseStatus& status, const std::string& redacted_url,
+                          const char* dialect);
+
 }  // namespace strata
 
 #endif  // STRATA_JSON_REPORT_H_

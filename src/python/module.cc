@@ -23,7 +23,9 @@
 #include "strata/config.h"
 #include "strata/driver.h"
 #include "strata/history.h"
+#include "strata/inspect.h"
 #include "strata/json_report.h"
+#include "strata/lint_run.h"
 #include "strata/migrator.h"
 #include "strata/plan.h"
 #include "strata/script.h"
@@ -310,6 +312,49 @@ py::object History(const std::string& range, const std::optional<std::string>& u
   return ToPython(doc);
 }
 
+py::object Status_(int runs, const std::optional<std::string>& url,
+                   const std::optional<std::string>& directory,
+                   const std::optional<std::string>& config, const py::object& log) {
+  Settings settings = Load(url, directory, config);
+  Logger logger(log);
+  DriverOptions options = DriverOptionsWithLog(settings, logger);
+  nlohmann::json doc = RunReleased<nlohmann::json>(
+      [&]() -> nlohmann::json {
+        RevisionGraph graph = Take(LoadScriptDirectory(settings.dir, settings.max_revision_size));
+        std::unique_ptr<Driver> db = Open(settings, options);
+        DatabaseStatus status = Take(InspectDatabase(*db, graph, runs));
+        return StatusJson(status, RedactUrl(settings.url), db->dialect());
+      },
+      nullptr);
+  return ToPython(doc);
+}
+
+py::object Lint(const std::vector<std::string>& paths, const std::string& dialect,
+                const std::optional<std::string>& url, const std::optional<std::string>& directory,
+                const std::optional<std::string>& config, const py::object& log) {
+  LintRequest request;
+  request.settings = Load(url, directory, config);
+  request.paths = paths;
+  request.dialect = dialect;
+  Logger logger(log);
+  request.driver = DriverOptionsWithLog(request.settings, logger);
+  // As `strata lint --url`: only a URL given to the call makes lint read the database.
+  request.use_database = url.has_value();
+  LintRun run = RunReleased<LintRun>([&] { return Take(LintFiles(request)); }, nullptr);
+  nlohmann::json doc = LintJson(run);
+  Status status = LintStatus(run);
+  if (!status.ok()) {
+    // strata.Pending carries the document too (__init__.py attaches it).
+    py::gil_scoped_acquire gil;
+    py::object error = ErrorFactory()(status.exit_code(), status.message(), status.revision(),
+                                      status.file(), status.line(), status.hint());
+    error.attr("document") = ToPython(doc);
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
+    throw py::error_already_set();
+  }
+  return ToPython(doc);
+}
+
 // Progress of verify through the logger; Ctrl-C stops it between steps.
 class VerifyLog : public ReplayObserver {
  public:
@@ -394,6 +439,10 @@ PYBIND11_MODULE(_strata, m) {
   m.def("heads", &Heads, py::arg("directory"), py::arg("config"), py::arg("verbose"));
   m.def("history", &History, py::arg("rev_range"), py::arg("url"), py::arg("directory"),
         py::arg("config"), py::arg("verbose"), py::arg("log"));
+  m.def("status", &Status_, py::arg("runs"), py::arg("url"), py::arg("directory"),
+        py::arg("config"), py::arg("log"));
+  m.def("lint", &Lint, py::arg("paths"), py::arg("dialect"), py::arg("url"), py::arg("directory"),
+        py::arg("config"), py::arg("log"));
   m.def("verify", &VerifyHistory, py::arg("rev_range"), py::arg("scratch_url"), py::arg("keep"),
         py::arg("url"), py::arg("directory"), py::arg("config"), py::arg("log"));
 }

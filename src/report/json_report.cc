@@ -23,7 +23,61 @@ nlohmann::json FindingJson(const VerifyFinding& f) {
           {"differences", differences}};
 }
 
+nlohmann::json LogJson(const LogEntry& e) {
+  nlohmann::json j = {{"revision", e.revision},
+                      {"direction", e.direction},
+                      {"status", e.status},
+                      {"started_at", e.started_at},
+                      {"duration_ms", e.duration_ms},
+                      {"applied_by", e.applied_by},
+                      {"strata_version", e.strata_version}};
+  if (!e.error.empty()) j["error"] = e.error;
+  return j;
+}
+
+nlohmann::json DriftJson(const SchemaDrift& drift) {
+  nlohmann::json recorded = nullptr;
+  if (drift.recorded) {
+    recorded = {{"revision", drift.recorded->revision},
+                {"direction", drift.recorded->direction},
+                {"started_at", drift.recorded->started_at},
+                {"hash", drift.recorded->hash.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(drift.recorded->hash)}};
+  }
+  nlohmann::json j = {
+      {"state", SchemaDriftStateName(drift.state)}, {"hash", drift.hash}, {"recorded", recorded}};
+  if (!drift.error.empty()) j["error"] = drift.error;
+  return j;
+}
+
 }  // namespace
+
+nlohmann::json StatusJson(const DatabaseStatus& s, const std::string& redacted_url,
+                          const char* dialect) {
+  nlohmann::json pending = nlohmann::json::array();
+  for (const Revision* r : s.pending) {
+    pending.push_back({{"revision", r->id}, {"message", r->message}, {"path", r->path}});
+  }
+  nlohmann::json runs = nlohmann::json::array();
+  for (const LogEntry& e : s.recent_runs) runs.push_back(LogJson(e));
+  nlohmann::json changed = nlohmann::json::array();
+  for (const ChangedRevision& c : s.changed) changed.push_back(ChangedRevisionJson(c));
+  nlohmann::json failures = nlohmann::json::array();
+  for (const LogEntry& e : s.unresolved_failures) failures.push_back(LogJson(e));
+  return {{"database", redacted_url},
+          {"dialect", dialect},
+          {"current", s.current},
+          {"unknown_revisions", s.unknown_heads},
+          {"heads", s.heads},
+          {"up_to_date", s.unknown_heads.empty() && s.pending.empty()},
+          {"pending", pending},
+          {"recent_runs", runs},
+          {"database_size_bytes",
+           s.database_size ? nlohmann::json(*s.database_size) : nlohmann::json(nullptr)},
+          {"changed", changed},
+          {"unresolved_failures", failures},
+          {"schema", DriftJson(s.drift)}};
+}
 
 nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
                             const CurrentSet& current) {

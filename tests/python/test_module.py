@@ -87,6 +87,16 @@ def test_every_function_returns_the_cli_json_fields(project, database):
     assert st["heads_after"] == [] and st["command"] == "stamp"
     st = strata.stamp(HEAD, url=url, directory=d)
     assert st["heads_after"] == [HEAD]
+    status = strata.status(url=url, directory=d, runs=3)
+    assert status == cli_json(url, project, "status", "-n", "3") or (
+        # recent runs carry durations and times: compare what does not move
+        {k: v for k, v in status.items() if k != "schema"}
+        == {k: v for k, v in cli_json(url, project, "status", "-n", "3").items()
+            if k != "schema"})
+    assert status["up_to_date"] and status["current"] == [HEAD] and len(status["recent_runs"]) == 3
+    lint = strata.lint(directory=d, dialect=dialect)
+    assert set(lint) == {"findings", "notes", "skipped_rules", "summary"}
+    assert lint["summary"]["revisions"] == 3
     scratch = {"scratch_url": os.environ["STRATA_TEST_PG_URL"]} if dialect == "postgresql" else {}
     report = strata.verify(url=url, directory=d, **scratch)
     assert report["ok"] and report["checked"] == [r[0] for r in REVISIONS]
@@ -135,6 +145,21 @@ def test_each_exception_class(project, tmp_path, database):
         strata.upgrade(url=url, directory=d, backup=True)
     assert isinstance(e.value, strata.UsageError) and "backup" in str(e.value)
     assert issubclass(strata.BackupFailed, strata.Error) and strata.BackupFailed.exit_code == 8
+
+
+def test_lint_reports_pending_revisions_of_the_database_and_raises_pending(project, tmp_path):
+    d = str(project)
+    url = "sqlite:///%s" % (tmp_path / "lint.db")
+    strata.upgrade(url=url, directory=d)
+    # A new revision that drops a column: an error-level finding (drop-column).
+    write_revision(d, "4d5e6f708192", HEAD, "drop email", "ALTER TABLE users DROP COLUMN email;",
+                   "ALTER TABLE users ADD COLUMN email text;")
+    with pytest.raises(strata.Pending) as e:
+        strata.lint(url=url, directory=d, dialect="postgresql")
+    doc = e.value.document
+    assert doc["summary"]["history"] == "database"
+    assert {f["revision"] for f in doc["findings"]} == {"4d5e6f708192"}
+    assert doc == cli_json(url, project, "lint", "--dialect", "postgresql")
 
 
 def test_needs_person_and_lock_timeout(project, tmp_path):

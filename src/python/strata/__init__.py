@@ -19,7 +19,8 @@ from . import _strata
 __all__ = [
     "Error", "MigrationFailed", "UsageError", "InvalidScripts", "ConnectionFailed",
     "LockTimeout", "Pending", "NeedsPerson", "BackupFailed", "NotSupported",
-    "upgrade", "downgrade", "stamp", "current", "heads", "history", "check", "verify",
+    "upgrade", "downgrade", "stamp", "current", "heads", "history", "check", "status",
+    "lint", "verify",
     "__version__",
 ]
 
@@ -143,6 +144,19 @@ def heads(directory=None, config=None, verbose=False):
 def history(rev_range=None, url=None, directory=None, config=None, verbose=False):
     """Revisions newest first: {"revisions": [...]}; `rev_range` as `history -r`."""
     return _strata.history(rev_range or "", url, directory, config, verbose, _log)
+
+
+def status(url=None, directory=None, config=None, runs=10):
+    """Current, heads, pending, the last `runs` runs, size, changed files, unresolved failures
+    and schema drift (`strata status`); never raises for what it finds."""
+    return _strata.status(runs, url, directory, config, _log)
+
+
+def lint(paths=None, url=None, directory=None, config=None, dialect=None):
+    """Safety rules over revision files (`strata lint`): the migrations folder, or `paths`.
+    With `url`, only revisions pending in that database are reported. Raises Pending (exit 6)
+    with the document as `.document` when an error-level finding remains."""
+    return _strata.lint(list(paths or []), dialect or "", url, directory, config, _log)
 
 
 def _pending(message, document, revision="", hint=""):
