@@ -9,6 +9,7 @@
 #include "strata/import.h"
 #include "strata/migrator.h"
 #include "strata/plan.h"
+#include "strata/url.h"
 #include "verify/scratch.h"
 
 namespace strata {
@@ -19,18 +20,20 @@ bool SameDifference(const ObjectDifference& a, const ObjectDifference& b) {
 }
 
 // One revision step on the Alembic side: the bridge's answer, or why there is none.
-Status AlembicStep(ChildProcess& bridge, const std::string& direction, const Revision& rev) {
+// `url` is the scratch database's, whose password must not reach a message.
+Status AlembicStep(ChildProcess& bridge, const std::string& direction, const Revision& rev,
+                   const std::string& url) {
   Status sent = bridge.Write(fmt::format("{} {}\n", direction, rev.id));
   Result<std::string> line = sent.ok() ? bridge.ReadLine() : Result<std::string>(sent);
   if (!line.ok()) {
-    std::string tail = BridgeStderrTail(bridge);
+    std::string tail = RedactSecrets(BridgeStderrTail(bridge), url);
     return Status::MigrationFailed(fmt::format("Alembic stopped during the {} of {}{}", direction,
                                                rev.id, tail.empty() ? "" : ": " + tail))
         .WithRevision(rev.id);
   }
   nlohmann::json reply = nlohmann::json::parse(*line, nullptr, false);
   if (reply.is_object() && reply.value("ok", false)) return Status::Ok();
-  std::string error = reply.is_object() ? reply.value("error", *line) : *line;
+  std::string error = RedactSecrets(reply.is_object() ? reply.value("error", *line) : *line, url);
   return Status::MigrationFailed(
              fmt::format("Alembic's {} of {} failed on the scratch database: {}", direction, rev.id,
                          error))
@@ -107,7 +110,7 @@ Result<ImportVerifyReport> VerifyImport(const std::string& project, const Revisi
     if (stopped()) return Status::MigrationFailed("interrupted");
     progress(
         fmt::format("Upgrading {} with Alembic and strata ({} of {})", rev->id, ++n, order.size()));
-    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "upgrade", *rev));
+    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "upgrade", *rev, (*alembic_db)->url()));
     Result<RunResult> up = migrator.Upgrade(rev->id);
     if (!up.ok()) return StrataFailed(up.status(), "upgrade", *rev);
     STRATA_RETURN_IF_ERROR(compare(*rev, "upgrade"));
@@ -154,7 +157,7 @@ Result<ImportVerifyReport> VerifyImport(const std::string& project, const Revisi
     }
     progress(fmt::format("Downgrading {} with Alembic and strata ({} of {})", chosen->id, ++n,
                          newest_first.size()));
-    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "downgrade", *chosen));
+    STRATA_RETURN_IF_ERROR(AlembicStep(**bridge, "downgrade", *chosen, (*alembic_db)->url()));
     Result<RunResult> down = migrator.Downgrade(target);
     if (!down.ok()) return StrataFailed(down.status(), "downgrade", *chosen);
     STRATA_RETURN_IF_ERROR(compare(*chosen, "downgrade"));
