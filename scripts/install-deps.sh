@@ -10,7 +10,8 @@ pkgs+=(python3-dev pybind11-dev python3-pybind11 python3-alembic python3-psycopg
 for arg in "$@"; do
   case "$arg" in
     --test) pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
-                   alembic python3-alembic python3-psycopg2 pgbouncer python3-pytest) ;;
+                   alembic python3-alembic python3-psycopg2 pgbouncer
+                   dpkg-dev file man-db bsdextrautils python3-yaml python3-pytest) ;;
     --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time) ;;
   esac
 done

@@ -129,6 +129,10 @@ struct ImportOptions {
 // whose schema differs from Alembic's.
 Status RunImportAlembic(const Context& ctx, const ImportOptions& o);
 
+// `strata __revisions` (for shell completion): revision ids, branch labels and the keywords
+// head, heads, base, one a line, from the migrations folder only.
+Status RunRevisionIds(const Context& ctx);
+
 }  // namespace strata::cli
 
 #endif  // STRATA_CLI_COMMANDS_H_
