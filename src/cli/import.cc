@@ -82,6 +82,12 @@ Status RunImportAlembic(const Context& ctx, const ImportOptions& o) {
     dialect = url->kind == DatabaseKind::kSqlite ? SqlDialect::kSqlite : SqlDialect::kPostgres;
   }
 
+  if (dialect == SqlDialect::kSqlite && !o.scratch_url.empty()) {
+    return Status::Usage(
+               "--scratch-url names a PostgreSQL server; with --dialect sqlite the "
+               "scratch databases are temporary files")
+        .WithHint("leave --scratch-url out, or import for --dialect postgresql");
+  }
   nlohmann::json doc = {{"command", "import alembic"}, {"project", project}, {"out", out.string()}};
   Status result = Status::Ok();
   std::string text;
