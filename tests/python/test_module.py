@@ -151,14 +151,14 @@ def test_lint_reports_pending_revisions_of_the_database_and_raises_pending(proje
     d = str(project)
     url = "sqlite:///%s" % (tmp_path / "lint.db")
     strata.upgrade(url=url, directory=d)
-    # A new revision that drops a column: an error-level finding (drop-column).
+    # A new revision that drops a column: an error-level finding (dropping-column).
     write_revision(d, "4d5e6f708192", HEAD, "drop email", "ALTER TABLE users DROP COLUMN email;",
                    "ALTER TABLE users ADD COLUMN email text;")
     with pytest.raises(strata.Pending) as e:
         strata.lint(url=url, directory=d, dialect="postgresql")
     doc = e.value.document
     assert doc["summary"]["history"] == "database"
-    assert ("4d5e6f708192", "drop-column") in {(f["revision"], f["rule"]) for f in doc["findings"]}
+    assert ("4d5e6f708192", "dropping-column") in {(f["revision"], f["rule"]) for f in doc["findings"]}
     assert doc == cli_json(url, project, "lint", "--dialect", "postgresql")
 
 
