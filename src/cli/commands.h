@@ -117,10 +117,10 @@ struct DiffOptions {
 Status RunDiff(const Context& ctx, const DiffOptions& o);
 
 struct ImportOptions {
-  std::string project;      // alembic.ini or the script folder; empty = ./alembic.ini
-  std::string out;          // empty = the configured migrations folder
-  std::string dialect;      // empty = the URL's (postgresql with --scratch-url)
-  bool verify = false;      // replay both histories and compare (import.h's VerifyImport)
+  std::string project;       // alembic.ini or the script folder; empty = ./alembic.ini
+  std::string out;           // empty = the configured migrations folder
+  std::string dialect;       // empty = the URL's (postgresql with --scratch-url)
+  bool verify = false;       // replay both histories and compare (import.h's VerifyImport)
   bool verify_only = false;  // compare an existing conversion in `out`, write nothing
   std::string scratch_url;
   bool keep = false;

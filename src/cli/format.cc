@@ -81,8 +81,6 @@ std::string RevisionVerbose(const RevisionGraph& graph, const Revision& rev,
   return out;
 }
 
-
-
 std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
                             std::string_view first_label, std::string_view second_label) {
   std::string out;
@@ -91,7 +89,6 @@ std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
   }
   return out;
 }
-
 
 namespace {
 bool g_json_printed = false;

@@ -9,9 +9,9 @@
 
 #include "strata/graph.h"
 #include "strata/inspect.h"
+#include "strata/json_report.h"
 #include "strata/revision.h"
 #include "strata/snapshot.h"
-#include "strata/json_report.h"
 #include "strata/status.h"
 
 namespace strata::cli {

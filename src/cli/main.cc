@@ -206,8 +206,8 @@ int Main(int argc, char** argv) {
                                "alembic.ini or the script folder (default ./alembic.ini)");
   c_import_alembic->add_option("--out", import_alembic.out,
                                "folder to write (default: the migrations folder)");
-  c_import_alembic->add_option("--dialect", import_alembic.dialect,
-                               "postgresql or sqlite (default: the URL's)")
+  c_import_alembic
+      ->add_option("--dialect", import_alembic.dialect, "postgresql or sqlite (default: the URL's)")
       ->check(CLI::IsMember({"postgresql", "postgres", "sqlite"}));
   c_import_alembic->add_flag("--verify", import_alembic.verify,
                              "replay Alembic's history and the conversion on scratch databases "
@@ -218,9 +218,8 @@ int Main(int argc, char** argv) {
                                "PostgreSQL server to make scratch databases on");
   c_import_alembic->add_flag("--keep", import_alembic.keep,
                              "keep the scratch databases and print their URLs");
-  c_import_alembic->callback([&] {
-    run = [&](const Context& ctx) { return RunImportAlembic(ctx, import_alembic); };
-  });
+  c_import_alembic->callback(
+      [&] { run = [&](const Context& ctx) { return RunImportAlembic(ctx, import_alembic); }; });
 
   // Written from this very definition, so they cannot drift from it. These need no settings.
   std::function<int()> print_only;

@@ -12,7 +12,6 @@
 namespace strata::cli {
 namespace {
 
-
 std::string ReportText(const VerifyReport& r) {
   std::string out;
   for (const VerifyFinding& f : r.findings) {

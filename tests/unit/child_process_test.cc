@@ -7,8 +7,7 @@ namespace strata {
 namespace {
 
 std::unique_ptr<ChildProcess> Sh(const std::string& script, std::vector<std::string> env = {}) {
-  Result<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Start({"/bin/sh", "-c", script}, env);
+  Result<std::unique_ptr<ChildProcess>> child = ChildProcess::Start({"/bin/sh", "-c", script}, env);
   EXPECT_TRUE(child.ok()) << child.status().ToString();
   return std::move(child).value();
 }
