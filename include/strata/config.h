@@ -70,6 +70,11 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
 // nullopt when malformed or negative.
 std::optional<uint64_t> ParseSize(const std::string& text);
 
+// The options a driver is opened with for these settings (version table, lock timeouts, ...);
+// the callbacks are left empty for the caller (CLI, Python module) to fill.
+struct DriverOptions;
+DriverOptions DriverOptionsFor(const Settings& settings);
+
 // The commented strata.toml that `init` writes.
 std::string DefaultConfigFileText(const std::string& dir);
 

@@ -149,6 +149,19 @@ struct ServeCommandOptions {
 // revision files.
 Status RunServe(const Context& ctx, const ServeCommandOptions& o);
 
+struct ImportOptions {
+  std::string project;       // alembic.ini or the script folder; empty = ./alembic.ini
+  std::string out;           // empty = the configured migrations folder
+  std::string dialect;       // empty = the URL's (postgresql with --scratch-url)
+  bool verify = false;       // replay both histories and compare (import.h's VerifyImport)
+  bool verify_only = false;  // compare an existing conversion in `out`, write nothing
+  std::string scratch_url;
+  bool keep = false;
+};
+// Exit 6 when a revision's offline SQL is incomplete (import-warning) or --verify finds a step
+// whose schema differs from Alembic's.
+Status RunImportAlembic(const Context& ctx, const ImportOptions& o);
+
 // `strata __revisions` (for shell completion): revision ids, branch labels and the keywords
 // head, heads, base, one a line, from the migrations folder only.
 Status RunRevisionIds(const Context& ctx);

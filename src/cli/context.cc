@@ -43,14 +43,7 @@ Result<std::unique_ptr<Driver>> Context::OpenDatabase() const {
 }
 
 DriverOptions Context::driver_options() const {
-  DriverOptions options;
-  options.version_table = settings_.version_table;
-  options.version_schema = settings_.version_schema;
-  options.lock_timeout = settings_.lock_timeout;
-  options.statement_lock_timeout = settings_.statement_lock_timeout;
-  options.retries = settings_.retries;
-  options.idle_in_transaction_threshold = settings_.idle_in_transaction_threshold;
-  options.refuse_if_blocked = settings_.refuse_if_blocked;
+  DriverOptions options = DriverOptionsFor(settings_);
   bool quiet = quiet_;
   // A large revision's progress, on a terminal only; the other lines blank it first.
   std::shared_ptr<ProgressLine> progress;

@@ -110,15 +110,7 @@ Status RunCheck(const Context& ctx, const CheckOptions& o) {
   Result<std::vector<const Revision*>> pending = PendingRevisions(state->graph, state->current);
   if (!pending.ok()) return pending.status();
   if (ctx.json()) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const Revision* r : *pending) list.push_back(r->id);
-    nlohmann::json heads = nlohmann::json::array();
-    for (const Revision* h : state->graph.Heads()) heads.push_back(h->id);
-    PrintJson({{"database", ctx.redacted_url()},
-               {"current", state->current},
-               {"heads", heads},
-               {"pending", list},
-               {"up_to_date", pending->empty()}});
+    PrintJson(CheckJson(state->graph, ctx.redacted_url(), state->current, *pending));
   } else if (pending->empty()) {
     ctx.Progress("Database is up to date.");
   } else {

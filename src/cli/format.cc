@@ -20,10 +20,6 @@ std::string FormatParents(const Revision& rev) {
   return rev.parents.empty() ? "<base>" : JoinComma(rev.parents);
 }
 
-bool IsHead(const RevisionGraph& graph, const Revision& rev) {
-  return graph.Children(rev.id).empty();
-}
-
 std::vector<std::string> ChildIds(const RevisionGraph& graph, const Revision& rev) {
   std::vector<std::string> ids;
   for (const Revision* c : graph.Children(rev.id)) ids.push_back(c->id);
@@ -85,23 +81,6 @@ std::string RevisionVerbose(const RevisionGraph& graph, const Revision& rev,
   return out;
 }
 
-nlohmann::json ChangedRevisionJson(const ChangedRevision& changed) {
-  return {{"revision", changed.revision},
-          {"path", changed.path},
-          {"applied_at", changed.applied_at},
-          {"applied_checksum", changed.applied_checksum},
-          {"file_checksum", changed.file_checksum}};
-}
-
-nlohmann::json DifferenceJson(const ObjectDifference& d, const char* first_key,
-                              const char* second_key) {
-  auto side = [](const std::optional<std::string>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-  };
-  return {
-      {"kind", d.kind}, {"name", d.name}, {first_key, side(d.first)}, {second_key, side(d.second)}};
-}
-
 std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
                             std::string_view first_label, std::string_view second_label) {
   std::string out;
@@ -109,31 +88,6 @@ std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
     out += "  " + DescribeDifference(d, first_label, second_label) + "\n";
   }
   return out;
-}
-
-nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
-                            const CurrentSet& current) {
-  std::vector<std::string> children = ChildIds(graph, rev);
-  nlohmann::json j = {
-      {"revision", rev.id},
-      {"parents", rev.parents},
-      {"message", rev.message},
-      {"head", IsHead(graph, rev)},
-      {"branchpoint", children.size() > 1},
-      {"mergepoint", rev.parents.size() > 1},
-      {"branch_labels", rev.branch_labels},
-      {"depends_on", rev.depends_on},
-      {"path", rev.path},
-  };
-  if (!current.empty()) j["current"] = current.count(rev.id) > 0;
-  if (verbose) {
-    j["children"] = children;
-    j["create_date"] = rev.create_date;
-    j["explanation"] = rev.explanation;
-    j["transactional"] = rev.transactional;
-    j["has_downgrade"] = rev.downgrade.has_value();
-  }
-  return j;
 }
 
 namespace {

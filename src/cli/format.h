@@ -9,14 +9,15 @@
 
 #include "strata/graph.h"
 #include "strata/inspect.h"
+#include "strata/json_report.h"
 #include "strata/revision.h"
 #include "strata/snapshot.h"
 #include "strata/status.h"
 
 namespace strata::cli {
 
-// Which revisions to mark "(current)": the database's heads, when known.
-using CurrentSet = std::set<std::string>;
+// RevisionJson, ChangedRevisionJson, DifferenceJson: strata/json_report.h (shared with the
+// Python module).
 
 // "1975ea83b712 -> 3f2a9c1b7d4e (head), Add email" (Alembic's history line). With
 // `include_parents` false: "3f2a9c1b7d4e (head), Add email".
@@ -26,17 +27,6 @@ std::string RevisionLine(const RevisionGraph& graph, const Revision& rev, bool i
 // Alembic's verbose entry: Rev/Parent/Merges/Branches into/Path and the indented header text.
 std::string RevisionVerbose(const RevisionGraph& graph, const Revision& rev,
                             const CurrentSet& current = {});
-
-nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
-                            const CurrentSet& current = {});
-
-// An applied revision whose file changed (status) or was accepted as changed (upgrade
-// --allow-changed): revision, path, applied_at, applied_checksum, file_checksum.
-nlohmann::json ChangedRevisionJson(const ChangedRevision& changed);
-
-// A schema difference: {"kind", "name", "<first_key>": definition or null, "<second_key>": ...}.
-nlohmann::json DifferenceJson(const ObjectDifference& d, const char* first_key,
-                              const char* second_key);
 
 // Differences as text, one DescribeDifference line each, indented by two spaces.
 std::string DifferenceLines(const std::vector<ObjectDifference>& differences,

@@ -1,242 +1,36 @@
-// `strata lint [PATHS...]`: reads the revision files, asks the database which revisions are
-// pending when a URL was given with --url, runs the linter (src/lint, pure) and prints findings
-// like a compiler: `file:line: error[rule-id]: risk` then `  safe pattern: ...`.
-#include "strata/lint.h"
-
+// `strata lint [PATHS...]`: lints the revision files (lint_run.h: which files, which rules, which
+// revisions are pending when a URL was given with --url) and prints findings like a compiler:
+// `file:line: error[rule-id]: risk` then `  safe pattern: ...`.
 #include <fmt/format.h>
-
-#include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "strata/migrator.h"
-#include "strata/plan.h"
-#include "strata/script.h"
-#include "strata/url.h"
+#include "strata/lint_run.h"
 
 namespace strata::cli {
-namespace {
-
-namespace fs = std::filesystem;
-
-// Revisions linted together, oldest first, sharing one history model.
-struct Unit {
-  const RevisionGraph* graph = nullptr;  // null for loose files that do not form a graph
-  std::vector<const Revision*> order;
-  std::optional<std::set<std::string>> selected;  // nullopt = report every revision
-};
-
-std::string Canonical(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(p, ec);
-  return ec ? p.lexically_normal().string() : c.string();
-}
-
-// The revisions not yet applied to the database named with --url, per graph. nullopt when no
-// URL was given on the command line: lint does not connect to a database by itself.
-Result<std::optional<std::set<std::string>>> PendingIds(const Context& ctx,
-                                                        const RevisionGraph& graph) {
-  if (ctx.settings().url_source != "--url") return std::optional<std::set<std::string>>();
-  Result<DatabaseUrl> url = ParseDatabaseUrl(ctx.settings().url);
-  if (!url.ok()) return url.status();
-  std::vector<std::string> current;
-  bool missing_sqlite_file = url->kind == DatabaseKind::kSqlite && url->sqlite_path != ":memory:" &&
-                             !fs::exists(url->sqlite_path);
-  if (!missing_sqlite_file) {  // a database that does not exist yet is at base
-    Result<std::unique_ptr<Driver>> db = ctx.OpenDatabase();
-    if (!db.ok()) return db.status();
-    Migrator migrator(**db, graph, nullptr);
-    Result<std::vector<std::string>> heads = migrator.Current();
-    if (!heads.ok()) return heads.status();
-    current = *heads;
-  }
-  Result<std::vector<const Revision*>> pending = PendingRevisions(graph, current);
-  if (!pending.ok()) return pending.status();
-  std::set<std::string> ids;
-  for (const Revision* r : *pending) ids.insert(r->id);
-  return std::optional<std::set<std::string>>(std::move(ids));
-}
-
-nlohmann::json FindingJson(const LintFinding& f) {
-  return {{"rule", f.rule},
-          {"severity", LintSeverityName(f.severity)},
-          {"file", f.file},
-          {"line", f.line},
-          {"revision", f.revision},
-          {"section", f.section},
-          {"detail", f.detail},
-          {"risk", f.risk},
-          {"safe_pattern", f.safe_pattern}};
-}
-
-}  // namespace
 
 Status RunLint(const Context& ctx, const LintOptions& o) {
-  const Settings& settings = ctx.settings();
-  Result<DatabaseUrl> url = ParseDatabaseUrl(settings.url);
-  if (!url.ok()) return url.status();
-  LintConfig config;
-  config.statement_lock_timeout_set = settings.statement_lock_timeout.count() > 0;
-  config.allow = settings.lint_allow;
-  for (const std::string& id : config.allow) {
-    if (FindLintRule(id) == nullptr) {
-      return Status::InvalidScripts(fmt::format("[lint] allow names an unknown rule '{}'", id))
-          .WithLocation(settings.config_file)
-          .WithHint("docs/lint.md lists the rule ids");
-    }
-  }
-
-  // What to lint. Graphs and loose revisions live here for the whole run.
-  std::vector<std::unique_ptr<RevisionGraph>> graphs;
-  std::vector<Revision> loose;
-  std::vector<Unit> units;
-  std::vector<Status> problems;
-
-  if (o.paths.empty()) {
-    Result<RevisionGraph> graph = ctx.LoadGraph();
-    if (!graph.ok()) return graph.status();
-    graphs.push_back(std::make_unique<RevisionGraph>(std::move(graph).value()));
-  }
-  std::vector<fs::path> files;
-  for (const std::string& p : o.paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      Result<RevisionGraph> graph = LoadScriptDirectory(p, settings.max_revision_size);
-      if (!graph.ok()) {
-        problems.push_back(graph.status());
-        continue;
-      }
-      graphs.push_back(std::make_unique<RevisionGraph>(std::move(graph).value()));
-    } else if (fs::is_regular_file(p, ec)) {
-      files.emplace_back(p);
-    } else {
-      problems.push_back(
-          Status::InvalidScripts(fmt::format("cannot read {}: no such file or folder", p))
-              .WithLocation(p));
-    }
-  }
-  for (const auto& g : graphs) units.push_back({g.get(), UpgradeOrder(*g), std::nullopt});
-
-  if (!files.empty()) {
-    // Files of the migrations folder are linted with its whole history, reporting only on them.
-    std::error_code ec;
-    std::string dir = Canonical(settings.dir);
-    bool any_in_dir = false;
-    for (const fs::path& f : files) any_in_dir |= Canonical(f.parent_path()) == dir;
-    std::map<std::string, const Revision*> by_path;
-    if (any_in_dir) {
-      Result<RevisionGraph> graph = ctx.LoadGraph();
-      if (!graph.ok()) return graph.status();
-      graphs.push_back(std::make_unique<RevisionGraph>(std::move(graph).value()));
-      for (const Revision* r : graphs.back()->NewestFirst()) by_path[Canonical(r->path)] = r;
-    }
-    Unit in_dir{any_in_dir ? graphs.back().get() : nullptr, {}, std::set<std::string>()};
-    for (const fs::path& f : files) {
-      auto it = by_path.find(Canonical(f));
-      if (it != by_path.end()) {
-        in_dir.selected->insert(it->second->id);
-        continue;
-      }
-      Result<Revision> rev = ReadRevisionFile(f, settings.max_revision_size);
-      if (!rev.ok()) {
-        problems.push_back(rev.status());
-        continue;
-      }
-      loose.push_back(std::move(rev).value());
-    }
-    if (in_dir.graph != nullptr) {
-      in_dir.order = UpgradeOrder(*in_dir.graph);
-      units.push_back(std::move(in_dir));
-    }
-    if (!loose.empty()) {
-      // Loose files that form a graph by themselves are linted in upgrade order; otherwise
-      // (e.g. one file whose parent is elsewhere) in the order given.
-      Result<RevisionGraph> graph = RevisionGraph::Build(loose);
-      Unit u;
-      if (graph.ok()) {
-        graphs.push_back(std::make_unique<RevisionGraph>(std::move(graph).value()));
-        u.graph = graphs.back().get();
-        u.order = UpgradeOrder(*u.graph);
-      } else {
-        for (const Revision& r : loose) u.order.push_back(&r);
-      }
-      units.push_back(std::move(u));
-    }
-  }
-  if (!problems.empty()) return Combine(problems);
-
-  // The rules: as --dialect says; else as a configured URL says; else as the files say (the
-  // default URL is SQLite, but that says nothing about what a history was written for).
-  std::string dialect_reason;
-  if (!o.dialect.empty()) {
-    config.dialect = o.dialect == "sqlite" ? LintDialect::kSqlite : LintDialect::kPostgres;
-    dialect_reason = "--dialect";
-  } else if (settings.url_source != "default") {
-    config.dialect =
-        url->kind == DatabaseKind::kPostgres ? LintDialect::kPostgres : LintDialect::kSqlite;
-    dialect_reason = fmt::format("the database URL from {} is {}", settings.url_source,
-                                 url->kind == DatabaseKind::kPostgres ? "PostgreSQL" : "SQLite");
-  } else {
-    std::vector<const Revision*> every;
-    for (const Unit& u : units) every.insert(every.end(), u.order.begin(), u.order.end());
-    LintDialectGuess guess = GuessLintDialect(every);
-    config.dialect = guess.dialect;
-    dialect_reason = std::move(guess.reason);
-  }
-
-  LintReport all;
-  bool from_database = false;
-  for (const Unit& u : units) {
-    LintConfig unit_config = config;
-    if (u.graph != nullptr) {
-      Result<std::optional<std::set<std::string>>> pending = PendingIds(ctx, *u.graph);
-      if (!pending.ok()) return pending.status();
-      unit_config.pending = *pending;
-      from_database |= pending->has_value();
-    }
-    LintReport r = LintRevisions(u.order, unit_config, u.selected ? &*u.selected : nullptr);
-    all.findings.insert(all.findings.end(), r.findings.begin(), r.findings.end());
-    all.notes.insert(all.notes.end(), r.notes.begin(), r.notes.end());
-    all.skipped_rules = r.skipped_rules;
-    all.revisions += r.revisions;
-    all.statements += r.statements;
-    all.not_checked += r.not_checked;
-    all.silenced += r.silenced;
-  }
-  if (units.empty()) {
-    all.skipped_rules = LintRevisions({}, config).skipped_rules;
-  }
-
-  const char* dialect = config.dialect == LintDialect::kPostgres ? "postgresql" : "sqlite";
+  LintRequest request;
+  request.paths = o.paths;
+  request.dialect = o.dialect;
+  request.settings = ctx.settings();
+  request.driver = ctx.driver_options();
+  // lint does not connect to a database by itself: only a URL given on the command line.
+  request.use_database = ctx.settings().url_source == "--url";
+  Result<LintRun> run = LintFiles(request);
+  if (!run.ok()) return run.status();
+  const LintReport& all = run->report;
+  const std::string& dialect_reason = run->dialect_reason;
+  const bool postgres = run->dialect == "postgresql";
   int errors = all.errors();
   int warnings = all.warnings();
   if (ctx.json()) {
-    nlohmann::json findings = nlohmann::json::array();
-    for (const LintFinding& f : all.findings) findings.push_back(FindingJson(f));
-    nlohmann::json notes = nlohmann::json::array();
-    for (const LintNote& n : all.notes) {
-      notes.push_back(
-          {{"file", n.file}, {"line", n.line}, {"revision", n.revision}, {"message", n.message}});
-    }
-    PrintJson({{"findings", findings},
-               {"notes", notes},
-               {"skipped_rules", all.skipped_rules},
-               {"summary",
-                {{"errors", errors},
-                 {"warnings", warnings},
-                 {"silenced", all.silenced},
-                 {"revisions", all.revisions},
-                 {"statements", all.statements},
-                 {"not_checked", all.not_checked},
-                 {"dialect", dialect},
-                 {"dialect_reason", dialect_reason},
-                 {"history", from_database ? "database" : "files"}}}});
+    PrintJson(LintJson(*run));
   } else {
     std::string out;
     if (!ctx.quiet()) {
-      out += fmt::format("lint: {} rules ({})\n",
-                         config.dialect == LintDialect::kPostgres ? "PostgreSQL" : "SQLite",
-                         dialect_reason);
+      out +=
+          fmt::format("lint: {} rules ({})\n", postgres ? "PostgreSQL" : "SQLite", dialect_reason);
     }
     if (!all.skipped_rules.empty()) {
       std::string ids;
@@ -264,13 +58,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
     }
     Print(out);
   }
-  if (errors > 0) {
-    return Status::Pending(fmt::format("lint found {} error{}", errors, errors == 1 ? "" : "s"))
-        .WithHint(
-            "fix them, or silence a deliberate one with `-- strata:allow RULE` on the line "
-            "before the statement");
-  }
-  return Status::Ok();
+  return LintStatus(*run);
 }
 
 }  // namespace strata::cli

@@ -239,6 +239,30 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   c_serve->callback([&] { run = [&](const Context& ctx) { return RunServe(ctx, serve); }; });
 
+  ImportOptions import_alembic;
+  auto* c_import = app.add_subcommand("import", "convert another tool's history into revisions");
+  c_import->require_subcommand(1);
+  auto* c_import_alembic = c_import->add_subcommand(
+      "alembic", "convert an Alembic history into revision files (exit 6 when SQL is incomplete)");
+  c_import_alembic->add_option("PROJECT", import_alembic.project,
+                               "alembic.ini or the script folder (default ./alembic.ini)");
+  c_import_alembic->add_option("--out", import_alembic.out,
+                               "folder to write (default: the migrations folder)");
+  c_import_alembic
+      ->add_option("--dialect", import_alembic.dialect, "postgresql or sqlite (default: the URL's)")
+      ->check(CLI::IsMember({"postgresql", "postgres", "sqlite"}));
+  c_import_alembic->add_flag("--verify", import_alembic.verify,
+                             "replay Alembic's history and the conversion on scratch databases "
+                             "and compare their schemas after every step");
+  c_import_alembic->add_flag("--verify-only", import_alembic.verify_only,
+                             "compare the conversion already in --out, writing nothing");
+  c_import_alembic->add_option("--scratch-url", import_alembic.scratch_url,
+                               "PostgreSQL server to make scratch databases on");
+  c_import_alembic->add_flag("--keep", import_alembic.keep,
+                             "keep the scratch databases and print their URLs");
+  c_import_alembic->callback(
+      [&] { run = [&](const Context& ctx) { return RunImportAlembic(ctx, import_alembic); }; });
+
   // Written from this very definition, so they cannot drift from it. These need no settings.
   std::function<int()> print_only;
   std::string completion_shell;

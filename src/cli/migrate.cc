@@ -23,12 +23,7 @@ class ProgressObserver : public MigrationObserver {
                               step.revision->message));
   }
   void OnStepDone(const Step& step, int64_t duration_ms) override {
-    steps_.push_back({{"revision", step.revision->id},
-                      {"direction", DirectionName(step.direction)},
-                      {"from", step.from_ids},
-                      {"to", step.to_ids},
-                      {"message", step.revision->message},
-                      {"duration_ms", duration_ms}});
+    steps_.push_back(StepJson(step, duration_ms));
     if (ctx_.verbose() > 0) ctx_.Progress(fmt::format("  done in {} ms", duration_ms));
   }
   void OnInfo(const std::string& line) override { ctx_.Progress(line); }
@@ -145,19 +140,8 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
                      : command == Command::kDowngrade ? "downgrade"
                                                       : "stamp";
   if (ctx.json()) {
-    nlohmann::json doc = {{"command", name},
-                          {"target", target},
-                          {"database", ctx.redacted_url()},
-                          {"heads_before", result->heads_before},
-                          {"heads_after", result->heads_after},
-                          {"steps", observer.steps()}};
-    if (command == Command::kUpgrade) {
-      doc["backup"] = backup_json;
-      doc["accepted"] = nlohmann::json::array();
-      for (const ChangedRevision& c : result->accepted) {
-        doc["accepted"].push_back(ChangedRevisionJson(c));
-      }
-    }
+    nlohmann::json doc = RunJson(name, target, ctx.redacted_url(), *result, observer.steps());
+    if (command == Command::kUpgrade) doc["backup"] = backup_json;
     PrintJson(doc);
   } else if (command == Command::kStamp) {
     ctx.Progress(fmt::format("Stamped {} -> {}", RevisionList(result->heads_before),

@@ -23,18 +23,6 @@ std::string HumanSize(int64_t bytes) {
   return fmt::format("{:.1f} {} ({} bytes)", v, kUnits[unit], bytes);
 }
 
-nlohmann::json LogJson(const LogEntry& e) {
-  nlohmann::json j = {{"revision", e.revision},
-                      {"direction", e.direction},
-                      {"status", e.status},
-                      {"started_at", e.started_at},
-                      {"duration_ms", e.duration_ms},
-                      {"applied_by", e.applied_by},
-                      {"strata_version", e.strata_version}};
-  if (!e.error.empty()) j["error"] = e.error;
-  return j;
-}
-
 std::string IdsOrNone(const std::vector<std::string>& ids, const RevisionGraph& graph) {
   if (ids.empty()) return "<base>";
   std::string out;
@@ -43,21 +31,6 @@ std::string IdsOrNone(const std::vector<std::string>& ids, const RevisionGraph& 
     if (graph.Find(id) != nullptr && graph.Children(id).empty()) out += " (head)";
   }
   return out;
-}
-
-nlohmann::json DriftJson(const SchemaDrift& drift) {
-  nlohmann::json recorded = nullptr;
-  if (drift.recorded) {
-    recorded = {{"revision", drift.recorded->revision},
-                {"direction", drift.recorded->direction},
-                {"started_at", drift.recorded->started_at},
-                {"hash", drift.recorded->hash.empty() ? nlohmann::json(nullptr)
-                                                      : nlohmann::json(drift.recorded->hash)}};
-  }
-  nlohmann::json j = {
-      {"state", SchemaDriftStateName(drift.state)}, {"hash", drift.hash}, {"recorded", recorded}};
-  if (!drift.error.empty()) j["error"] = drift.error;
-  return j;
 }
 
 std::string DriftText(const SchemaDrift& drift) {
@@ -99,29 +72,7 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
   if (!s.ok()) return s.status();
 
   if (ctx.json()) {
-    nlohmann::json pending = nlohmann::json::array();
-    for (const Revision* r : s->pending) {
-      pending.push_back({{"revision", r->id}, {"message", r->message}, {"path", r->path}});
-    }
-    nlohmann::json runs = nlohmann::json::array();
-    for (const LogEntry& e : s->recent_runs) runs.push_back(LogJson(e));
-    nlohmann::json changed = nlohmann::json::array();
-    for (const ChangedRevision& c : s->changed) changed.push_back(ChangedRevisionJson(c));
-    nlohmann::json failures = nlohmann::json::array();
-    for (const LogEntry& e : s->unresolved_failures) failures.push_back(LogJson(e));
-    PrintJson({{"database", ctx.redacted_url()},
-               {"dialect", (*db)->dialect()},
-               {"current", s->current},
-               {"unknown_revisions", s->unknown_heads},
-               {"heads", s->heads},
-               {"up_to_date", s->unknown_heads.empty() && s->pending.empty()},
-               {"pending", pending},
-               {"recent_runs", runs},
-               {"database_size_bytes",
-                s->database_size ? nlohmann::json(*s->database_size) : nlohmann::json(nullptr)},
-               {"changed", changed},
-               {"unresolved_failures", failures},
-               {"schema", DriftJson(s->drift)}});
+    PrintJson(StatusJson(*s, ctx.redacted_url(), (*db)->dialect()));
     return Status::Ok();
   }
 

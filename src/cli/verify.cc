@@ -12,20 +12,6 @@
 namespace strata::cli {
 namespace {
 
-nlohmann::json FindingJson(const VerifyFinding& f) {
-  nlohmann::json differences = nlohmann::json::array();
-  for (const ObjectDifference& d : f.differences) {
-    differences.push_back(DifferenceJson(d, "first", "second"));
-  }
-  return {{"kind", VerifyFindingKindName(f.kind)},
-          {"revision", f.revision.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.revision)},
-          {"path", f.path},
-          {"message", f.message},
-          {"first", f.first_label},
-          {"second", f.second_label},
-          {"differences", differences}};
-}
-
 std::string ReportText(const VerifyReport& r) {
   std::string out;
   for (const VerifyFinding& f : r.findings) {
@@ -65,18 +51,7 @@ Status RunVerify(const Context& ctx, const VerifyOptions& o) {
   if (!report.ok()) return report.status();
   const VerifyReport& r = *report;
   if (ctx.json()) {
-    nlohmann::json findings = nlohmann::json::array();
-    for (const VerifyFinding& f : r.findings) findings.push_back(FindingJson(f));
-    PrintJson({{"command", "verify"},
-               {"ok", r.findings.empty()},
-               {"dialect", r.dialect},
-               {"range", o.range},
-               {"checked", r.checked},
-               {"irreversible", r.irreversible},
-               {"findings", findings},
-               {"stopped", r.stopped},
-               {"heads_hash", r.heads_hash},
-               {"kept", r.kept}});
+    PrintJson(VerifyJson(r, o.range));
   } else if (!ctx.quiet() || !r.findings.empty()) {
     Print(ReportText(r));
   }

@@ -78,6 +78,7 @@ Result<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(const ScratchOp
     file.sqlite_path = folder + "/scratch.db";
     file.original = "sqlite://" + file.sqlite_path;
     scratch->display_ = file.original;
+    scratch->url_ = file.original;
     Result<std::unique_ptr<Driver>> driver = OpenDriver(file, driver_options);
     if (!driver.ok())
       return ScratchFailed(driver.status(), "cannot open a scratch database", explicit_url);
@@ -107,6 +108,7 @@ Result<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(const ScratchOp
   scratch->admin_ = std::move(admin).value();
   scratch->name_ = name;
   scratch->display_ = RedactUrl(*conninfo);
+  scratch->url_ = *conninfo;
   Result<DatabaseUrl> scratch_url = ParseDatabaseUrl(*conninfo);
   if (!scratch_url.ok()) return scratch_url.status();
   Result<std::unique_ptr<Driver>> driver = OpenDriver(*scratch_url, driver_options);

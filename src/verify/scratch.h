@@ -34,6 +34,10 @@ class ScratchDatabase {
   const char* dialect() const { return driver_->dialect(); }
   // The URL with the password masked: what a person types to look into a kept database.
   const std::string& display() const { return display_; }
+  // The URL or libpq keyword string that opens it, credentials included: only for another
+  // client of the same database (`import alembic --verify`'s Alembic), passed through its
+  // environment, never printed.
+  const std::string& url() const { return url_; }
 
  private:
   ScratchDatabase() = default;
@@ -43,6 +47,7 @@ class ScratchDatabase {
   std::string name_;                // PostgreSQL: the database's name
   std::string temp_dir_;            // SQLite: the folder holding the file
   std::string display_;
+  std::string url_;
   bool keep_ = false;
 };
 
