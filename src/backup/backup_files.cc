@@ -148,9 +148,10 @@ Result<std::string> BackupDigest(const std::string& path, int64_t* size) {
 }
 
 Status WriteManifest(const BackupManifest& m) {
-  std::string tmp = (fs::path(m.manifest_path).parent_path() /
-                     ("." + fs::path(m.manifest_path).filename().string() + ".partial"))
-                        .string();
+  // Built by appending: GCC 12 at -O3 misreads `"." + name` as an overlapping copy (-Wrestrict).
+  std::string hidden(1, '.');
+  hidden.append(fs::path(m.manifest_path).filename().string()).append(".partial");
+  std::string tmp = (fs::path(m.manifest_path).parent_path() / hidden).string();
   {
     std::ofstream out(tmp, std::ios::trunc);
     ::chmod(tmp.c_str(), 0600);

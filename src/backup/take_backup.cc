@@ -208,7 +208,10 @@ Result<BackupResult> TakeBackup(Driver& driver, const BackupOptions& o) {
   m.created_unix = static_cast<int64_t>(now);
   m.strata_version = StrataVersion();
 
-  std::string tmp = (fs::path(o.out_dir) / ("." + m.name + ".partial")).string();
+  // Built by appending: GCC 12 at -O3 misreads `"." + name` as an overlapping copy (-Wrestrict).
+  std::string hidden(1, '.');
+  hidden.append(m.name).append(".partial");
+  std::string tmp = (fs::path(o.out_dir) / hidden).string();
   fs::remove_all(tmp, ec);
   PartialFile partial(tmp);
   Progress(o, fmt::format("Backing up {} to {}", m.database, m.path));

@@ -38,7 +38,8 @@ STRATA_HTTP_EXPORT void* strata_http_new(int threads, strata_http_handler handle
     res.set_header("Cache-Control", "no-store");
     std::free(body);
   };
-  s->http.Get(R"(/[a-z]*)", serve);
+  // Exact paths (anything else is httplib's 404): no std::regex shared by the worker threads.
+  for (const char* path : {"/health", "/ready", "/metrics"}) s->http.Get(path, serve);
   return s;
 }
 
