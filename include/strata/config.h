@@ -34,7 +34,8 @@ struct Settings {
   bool refuse_if_blocked = false;  // stop when the pre-flight finds sessions in the way
   std::string backup_dir;
   int backup_keep_days = 0;
-  std::vector<std::string> lint_allow;  // [lint] allow = [...]
+  std::vector<std::string> lint_allow;   // [lint] allow = [...]
+  std::vector<std::string> lint_enable;  // [lint] enable = [...]: opt-in rules
   // Revision files larger than this many bytes are refused (a revision's SQL is held in memory).
   uint64_t max_revision_size = kDefaultMaxRevisionSize;
 };

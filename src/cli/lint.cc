@@ -78,11 +78,22 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   LintConfig config;
   config.statement_lock_timeout_set = settings.statement_lock_timeout.count() > 0;
   config.allow = settings.lint_allow;
+  config.enable = settings.lint_enable;
+  config.pg_version = o.pg_version;
   for (const std::string& id : config.allow) {
     if (FindLintRule(id) == nullptr) {
       return Status::InvalidScripts(fmt::format("[lint] allow names an unknown rule '{}'", id))
           .WithLocation(settings.config_file)
           .WithHint("docs/lint.md lists the rule ids");
+    }
+  }
+  for (const std::string& id : config.enable) {
+    const LintRule* rule = FindLintRule(id);
+    if (rule == nullptr || !rule->opt_in) {
+      return Status::InvalidScripts(
+                 fmt::format("[lint] enable names '{}', which is not an opt-in rule", id))
+          .WithLocation(settings.config_file)
+          .WithHint("docs/lint.md lists the opt-in rules (require-table-schema)");
     }
   }
 
