@@ -95,6 +95,11 @@ struct LintConfig {
   // Volatility of functions in the target database ('i', 's', 'v' by name, from
   // pg_proc.provolatile), when --url names one; functions the history creates take precedence.
   std::map<std::string, char> function_volatility;
+  // The live catalog, when --url names a PostgreSQL database: the definitions of its columns
+  // (`ALTER TABLE t ADD COLUMN c type ...`) and functions (`CREATE FUNCTION ...`), as
+  // `strata schema` prints them. They seed the history model before the first revision, so a
+  // table made outside strata has its columns' types, and a user function its volatility.
+  std::vector<std::string> catalog;
 };
 
 struct LintReport {

@@ -9,9 +9,11 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "strata/driver.h"
 #include "strata/migrator.h"
 #include "strata/plan.h"
 #include "strata/script.h"
+#include "strata/snapshot.h"
 #include "strata/url.h"
 
 namespace strata::cli {
@@ -55,6 +57,21 @@ Result<std::optional<std::set<std::string>>> PendingIds(const Context& ctx,
   std::set<std::string> ids;
   for (const Revision* r : *pending) ids.insert(r->id);
   return std::optional<std::set<std::string>>(std::move(ids));
+}
+
+// The live catalog's column and function definitions, for the history model (LintConfig::catalog),
+// when --url names a PostgreSQL database. Empty otherwise.
+Result<std::vector<std::string>> LiveCatalog(const Context& ctx, const DatabaseUrl& url) {
+  std::vector<std::string> out;
+  if (ctx.settings().url_source != "--url" || url.kind != DatabaseKind::kPostgres) return out;
+  Result<std::unique_ptr<Driver>> db = ctx.OpenDatabase();
+  if (!db.ok()) return db.status();
+  Result<SchemaSnapshot> snapshot = (*db)->Snapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  for (SchemaObject& o : snapshot->objects) {
+    if (o.kind == "column" || o.kind == "function") out.push_back(std::move(o.definition));
+  }
+  return out;
 }
 
 nlohmann::json FindingJson(const LintFinding& f) {
@@ -194,6 +211,10 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
     config.dialect = guess.dialect;
     dialect_reason = std::move(guess.reason);
   }
+
+  Result<std::vector<std::string>> catalog = LiveCatalog(ctx, *url);
+  if (!catalog.ok()) return catalog.status();
+  config.catalog = std::move(catalog).value();
 
   LintReport all;
   bool from_database = false;

@@ -267,6 +267,19 @@ Linter::Linter(LintConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   impl_->allow_everywhere.insert(impl_->config.allow.begin(), impl_->config.allow.end());
   impl_->enabled.insert(impl_->config.enable.begin(), impl_->config.enable.end());
+  for (const std::string& definition : impl_->config.catalog) {
+    // One statement each; one that does not parse (newer server syntax) only leaves a gap.
+    auto seed = [&] {
+      for (const lint::Statement& st : lint::ParseSection(definition)) {
+        if (st.error.empty()) impl_->history.Apply(st.tree, "");
+      }
+    };
+    if (definition.size() < kSmallSqlBytes) {
+      seed();
+    } else {
+      RunWithLargeStack(seed);
+    }
+  }
   if (impl_->config.dialect == LintDialect::kSqlite) {
     for (const LintRule& r : LintRules()) {
       if (r.postgres_only) impl_->report.skipped_rules.emplace_back(r.id);

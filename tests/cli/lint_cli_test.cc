@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/strata_runner.h"
+#include "cli/test_database.h"
 
 namespace strata::testing {
 namespace {
@@ -195,6 +196,35 @@ TEST_F(LintCliTest, NewerSyntaxWithPgVersion) {
   EXPECT_THAT(v18.out, HasSubstr("migrations/aaaa0001_rev.sql:7: note: not checked (newer "
                                  "PostgreSQL syntax)"));
   EXPECT_EQ(Strata({"lint", "--pg-version", "abc"}).code, 2);
+}
+
+// With --url on PostgreSQL, a table made outside strata has its columns' types and a user
+// function its volatility from the live catalog.
+TEST_F(LintCliTest, LiveCatalogWithUrl) {
+  STRATA_CREATE_TEST_DB(db, Backend::kPostgres, ws_.dir());
+  bool ok = false;
+  db->Query(
+      "CREATE TABLE legacy (id bigint, name varchar(100));"
+      "CREATE FUNCTION slugify(t text) RETURNS text LANGUAGE sql IMMUTABLE AS "
+      "'SELECT lower(t)';",
+      &ok);
+  ASSERT_TRUE(ok);
+  Rev("aaaa0001", "",
+      "SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '1min';\n"
+      "ALTER TABLE legacy ALTER COLUMN name TYPE varchar(200);\n"
+      "ALTER TABLE legacy ADD COLUMN slug text DEFAULT slugify('x');");
+  ws_.Write("strata.toml", "[lint]\nallow = [\"prefer-text\"]\n");
+  Output offline = Strata({"--url", "postgresql://strata@127.0.0.1:1/none", "lint", "--dialect",
+                           "postgresql", "migrations"});
+  Output files = Strata({"lint", "--dialect", "postgresql"});
+  EXPECT_EQ(files.code, 6) << files.out << files.err;
+  EXPECT_THAT(files.out, HasSubstr("error[changing-column-type]"));
+  EXPECT_THAT(files.out, HasSubstr("error[volatile-default]"));
+  Output live = Strata({"--url", db->url(), "lint"});
+  EXPECT_EQ(live.code, 0) << live.out << live.err;
+  EXPECT_THAT(live.out, HasSubstr("lint: 0 errors"));
+  EXPECT_EQ(offline.code, 4) << offline.out
+                             << offline.err;  // --url names a database: it must answer
 }
 
 }  // namespace

@@ -614,3 +614,33 @@ TEST(LintRulesTest, OptInRulesAreOffByDefault) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// With --url, the live catalog seeds the history: a table made outside strata has its columns'
+// types, and a user function its declared volatility.
+TEST(LintHistoryTest, LiveCatalogSeedsTypesAndVolatility) {
+  LintConfig config = Config();
+  std::vector<Revision> revs = {
+      Rev("aaaa0001", "",
+          "ALTER TABLE legacy ALTER COLUMN name TYPE varchar(200);\n"
+          "ALTER TABLE legacy ADD COLUMN code text DEFAULT app.new_code();\n"
+          "ALTER TABLE legacy ADD COLUMN slug text DEFAULT slugify('x');")};
+  LintReport without = Lint(revs, config);
+  EXPECT_EQ(RuleIds(without), (std::vector<std::string>{"changing-column-type", "prefer-text",
+                                                        "volatile-default", "volatile-default"}));
+  config.catalog = {
+      "ALTER TABLE public.legacy ADD COLUMN name character varying(100) NOT NULL",
+      "CREATE OR REPLACE FUNCTION app.new_code()\n RETURNS text\n LANGUAGE sql\nAS $function$ "
+      "SELECT md5(random()::text) $function$\n",
+      "CREATE OR REPLACE FUNCTION public.slugify(t text)\n RETURNS text\n LANGUAGE sql\n "
+      "IMMUTABLE\nAS $function$ SELECT lower(t) $function$\n"};
+  config.allow = {"prefer-text"};
+  LintReport with = Lint(revs, config);
+  ASSERT_EQ(RuleIds(with), std::vector<std::string>{"volatile-default"});
+  EXPECT_EQ(with.findings[0].detail, "legacy.code: new_code()");
+}
+
+}  // namespace
+}  // namespace strata
