@@ -167,14 +167,16 @@ struct Linter::Impl : lint::FindingSink {
                                      held_allow.end());
         }
         const size_t base = windows.offset();
-        const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
-        for (size_t i = 0; i < checked; ++i) {
-          Statement& st = stmts[i];
-          size_t loc = std::min(st.location, text.size());
-          std::string_view sql = std::string_view(text).substr(
-              loc, st.length == 0 ? std::string_view::npos : st.length);
+        for (Statement& st : stmts) {  // all of them: the held-back one's start is used below
           st.start += base;
           st.error_at += base;
+        }
+        const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
+        for (size_t i = 0; i < checked; ++i) {
+          const Statement& st = stmts[i];
+          size_t loc = std::min(st.location, text.size());  // relative to the window
+          std::string_view sql = std::string_view(text).substr(
+              loc, st.length == 0 ? std::string_view::npos : st.length);
           Check(st, sql);
         }
         if (windows.last()) break;
