@@ -67,7 +67,10 @@ std::string ColumnType::ToString() const {
   std::string s = name;
   if (!mods.empty()) {
     s += "(";
-    for (size_t i = 0; i < mods.size(); ++i) s += (i ? "," : "") + std::to_string(mods[i]);
+    for (size_t i = 0; i < mods.size(); ++i) {
+      if (i > 0) s += ',';
+      s += std::to_string(mods[i]);
+    }
     s += ")";
   }
   for (int i = 0; i < array_dims; ++i) s += "[]";
