@@ -76,6 +76,7 @@ struct MigrateOptions {
   bool sql = false;            // print the script instead of running it (offline.h)
   std::string dialect;         // --dialect for --sql; empty = from the URL's scheme
   bool allow_changed = false;  // upgrade although applied files changed
+  bool wait_replicas = false;  // --wait-replicas[=T]: wait for standbys (T in the settings)
 };
 Status RunUpgrade(const Context& ctx, const MigrateOptions& o);
 Status RunDowngrade(const Context& ctx, const MigrateOptions& o);

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "strata/inspect.h"
+#include "strata/replicas.h"
 
 namespace strata::cli {
 namespace {
@@ -88,6 +89,34 @@ std::string DriftText(const SchemaDrift& drift) {
       drift.hash.substr(0, 12));
 }
 
+nlohmann::json StandbysJson(const std::vector<StandbyState>& standbys) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const StandbyState& s : standbys) {
+    list.push_back({{"name", s.name},
+                    {"client_addr", s.client_addr},
+                    {"state", s.state},
+                    {"replay_lsn", s.replay_lsn.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(s.replay_lsn)},
+                    {"replay_lag_bytes", s.behind_bytes},
+                    {"replay_lag_seconds", s.replay_lag_seconds
+                                               ? nlohmann::json(*s.replay_lag_seconds)
+                                               : nlohmann::json(nullptr)}});
+  }
+  return list;
+}
+
+// Only when the server has standbys: a line per standby with its replay lag.
+std::string StandbysText(const std::vector<StandbyState>& standbys) {
+  if (standbys.empty()) return "";
+  std::string out = fmt::format("Standbys: {} streaming from this server, replay lag:\n",
+                                standbys.size());
+  for (const StandbyState& s : standbys) {
+    out += "  " + (ReplaysWal(s) ? StandbyLagText(s) : s.name + " (" + s.client_addr +
+                                                         "): does not replay WAL") + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 Status RunStatus(const Context& ctx, const StatusOptions& o) {
@@ -121,7 +150,8 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
                 s->database_size ? nlohmann::json(*s->database_size) : nlohmann::json(nullptr)},
                {"changed", changed},
                {"unresolved_failures", failures},
-               {"schema", DriftJson(s->drift)}});
+               {"schema", DriftJson(s->drift)},
+               {"standbys", StandbysJson(s->standbys)}});
     return Status::Ok();
   }
 
@@ -156,6 +186,7 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
     }
   }
   out += DriftText(s->drift);
+  out += StandbysText(s->standbys);
   if (s->unresolved_failures.empty()) {
     out += "Failures: none unresolved\n";
   } else {

@@ -22,6 +22,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "pending";
     case ErrorKind::kNeedsPerson:
       return "database needs attention";
+    case ErrorKind::kReplicaLag:
+      return "standbys lag";
   }
   return "error";
 }

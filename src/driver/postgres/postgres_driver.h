@@ -71,6 +71,11 @@ class PostgresDriver final : public Driver {
   Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
   Result<std::string> CreateScratchDatabase(const std::string& name) override;
   Status DropScratchDatabase(const std::string& name) override;
+  // postgres_replication.cc
+  Result<bool> IsStandby() override;
+  Result<std::string> CurrentWalLsn() override;
+  Result<std::vector<StandbyState>> Standbys(const std::string& lsn) override;
+  Result<std::vector<std::string>> QueryColumn(const std::string& sql) override;
 
  private:
   PostgresDriver(std::unique_ptr<Session> session, DriverOptions options);

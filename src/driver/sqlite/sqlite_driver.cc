@@ -108,6 +108,7 @@ class SqliteDriver final : public Driver {
   Result<std::optional<int64_t>> DatabaseSize() override;
   Result<SchemaSnapshot> Snapshot() override;
   Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
+  Result<std::vector<std::string>> QueryColumn(const std::string& sql) override;
 
   void Interrupt() override {
     interrupt_requested_.store(true);
@@ -668,6 +669,22 @@ Status SqliteDriver::AcceptFiles(const std::vector<AcceptedFile>& files, const S
     STRATA_RETURN_IF_ERROR(InsertLog(log));
   }
   return Explain(tx.Commit());
+}
+
+Result<std::vector<std::string>> SqliteDriver::QueryColumn(const std::string& sql) {
+  Result<Statement> stmt = connection_.Prepare(sql, "running the targets query");
+  if (!stmt.ok()) return Explain(stmt.status());
+  if (sqlite3_column_count(stmt->get()) < 1) {
+    return Status::Usage("the targets query returns no column");
+  }
+  std::vector<std::string> out;
+  for (;;) {
+    Result<bool> row = stmt->Step("running the targets query");
+    if (!row.ok()) return Explain(row.status());
+    if (!*row) break;
+    if (!stmt->ColumnIsNull(0)) out.push_back(stmt->ColumnText(0));
+  }
+  return out;
 }
 
 Result<std::optional<int64_t>> SqliteDriver::DatabaseSize() {
