@@ -9,7 +9,8 @@ for arg in "$@"; do
   case "$arg" in
     --test) pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
                    alembic python3-alembic python3-psycopg2 pgbouncer) ;;
-    --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time) ;;
+    --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time
+                    python3-matplotlib) ;;
   esac
 done
 missing=()

@@ -203,7 +203,8 @@ TEST_F(FleetCli, UnreachableAndFailingTargetsUnderContinueAndStop) {
   for (int i : {0, 1, 3}) EXPECT_EQ(lines.targets[i]["state"], "done") << i;
   EXPECT_EQ(cont.out.find("sekrit"), std::string::npos);
   EXPECT_EQ(cont.err.find("sekrit"), std::string::npos);
-  EXPECT_EQ(Trimmed(Psql(dbs.url(3), "SELECT version_num FROM alembic_version")), Id(2));
+  EXPECT_EQ(Trimmed(Psql(dbs.url(2), "SELECT version_num FROM alembic_version")), Id(2));
+  EXPECT_EQ(Trimmed(Psql(dbs.url(3), "SELECT version_num FROM alembic_version")), Id(1));
 
   // stop: after the unreachable target fails, nothing more starts.
   WriteTargets({dbs.url(4), unreachable, dbs.url(5), dbs.url(6)});

@@ -135,7 +135,7 @@ class OwnCluster {
                             standby_dir_ + "/server.log -w -t 60 -o " +
                             ShellQuote("-c listen_addresses=127.0.0.1 -p " + port + " -k " +
                                        standby_dir_ + " -c cluster_name=" + name +
-                                       " -c hot_standby=on -c hot_standby_feedback=off") +
+                                       " -c hot_standby=on -c max_connections=200 -c fsync=off") +
                             " start") +
                     " 2>&1",
                 &ok);

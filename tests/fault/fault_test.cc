@@ -178,7 +178,7 @@ TEST_P(KillNine, VersionTableMatchesTheSchemaAfterEveryKill) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, KillNine, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return std::string(BackendName(info.param)); });
+                         [](const auto& p) { return std::string(BackendName(p.param)); });
 
 // A revision that sleeps while the table `go_slow` exists, so the test decides when it is slow.
 std::string SlowUpgrade(const std::string& table) {
@@ -233,10 +233,9 @@ TEST_P(ServerRestart, MidRevisionGivesAClearErrorAndTheNextRunRecovers) {
   EXPECT_EQ(Trimmed(Psql(server.url(), "SELECT version_num FROM alembic_version")), "gggg0002");
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, ServerRestart, ::testing::Values(true, false),
-                         [](const auto& info) {
-                           return std::string(info.param ? "Transactional" : "NonTransactional");
-                         });
+INSTANTIATE_TEST_SUITE_P(Kinds, ServerRestart, ::testing::Values(true, false), [](const auto& p) {
+  return std::string(p.param ? "Transactional" : "NonTransactional");
+});
 
 // A TCP proxy in front of the server whose connections the test can cut at once.
 class CuttingProxy {
@@ -419,7 +418,7 @@ TEST_P(Sigterm, BehavesLikeCtrlC) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Sigterm, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return std::string(BackendName(info.param)); });
+                         [](const auto& p) { return std::string(BackendName(p.param)); });
 
 }  // namespace
 }  // namespace strata::testing
