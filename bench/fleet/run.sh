@@ -26,7 +26,7 @@ done
 step() { echo "== $*" >&2; }
 die() { echo "bench/fleet/run.sh: $*" >&2; exit 1; }
 source "$ROOT/bench/lib.sh"
-BUILD="$ROOT/build-bench"
+BUILD="${BENCH_BUILD:-$ROOT/build-bench}"   # BENCH_BUILD: another build folder, with --no-build
 STRATA="$BUILD/strata"
 PSQL=/usr/lib/postgresql/15/bin/psql
 ((build)) && bench_build "$BUILD"

@@ -28,7 +28,7 @@ done
 step() { echo "== $*" >&2; }
 die() { echo "bench/live/run.sh: $*" >&2; exit 1; }
 source "$ROOT/bench/lib.sh"
-BUILD="$ROOT/build-bench"
+BUILD="${BENCH_BUILD:-$ROOT/build-bench}"   # BENCH_BUILD: another build folder, with --no-build
 STRATA="$BUILD/strata"
 PGBIN=/usr/lib/postgresql/15/bin
 PSQL="$PGBIN/psql"

@@ -187,7 +187,12 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     run.check_heads = check_heads;
     auto t0 = std::chrono::steady_clock::now();
     Result<StepOutcome> outcome = driver_.ApplyStep(run);
-    if (!outcome.ok()) return outcome.status();
+    if (!outcome.ok()) {
+      // Every failure of a step names it, a lost connection included.
+      Status failed = outcome.status();
+      if (failed.revision().empty()) failed = std::move(failed).WithRevision(step.revision->id);
+      return failed;
+    }
     if (*outcome == StepOutcome::kStale) {
       // Another process applied steps since we planned. Re-read and re-plan towards the same
       // heads; when it already got there, there is nothing left for us to do.
