@@ -8,7 +8,8 @@ pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-que
 for arg in "$@"; do
   case "$arg" in
     --test) pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
-                   alembic python3-alembic python3-psycopg2 pgbouncer) ;;
+                   alembic python3-alembic python3-psycopg2 pgbouncer
+                   dpkg-dev file man-db bsdextrautils python3-yaml zsh fish) ;;
     --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time
                     python3-matplotlib) ;;
   esac

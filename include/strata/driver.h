@@ -104,6 +104,11 @@ struct StepRun {
   // still holds step->heads_before, and returns StepOutcome::kStale without running anything when
   // it does not (another process migrated in between). Used when the lock does not span the run.
   bool check_heads = false;
+  // Whether the step's strata_log row records the schema hash (when the driver records hashes at
+  // all). Hashing reads the whole catalog, so a run records it on its last step only: drift
+  // compares against the newest step's row, and hashing every step made a run from empty
+  // quadratic in the schema's size.
+  bool record_schema_hash = true;
 };
 
 enum class StepOutcome { kApplied, kStale };

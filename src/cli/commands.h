@@ -117,6 +117,10 @@ struct DiffOptions {
 // Exit 6 when the database differs from what its migrations produce.
 Status RunDiff(const Context& ctx, const DiffOptions& o);
 
+// `strata __revisions` (for shell completion): revision ids, branch labels and the keywords
+// head, heads, base, one a line, from the migrations folder only.
+Status RunRevisionIds(const Context& ctx);
+
 }  // namespace strata::cli
 
 #endif  // STRATA_CLI_COMMANDS_H_

@@ -98,7 +98,8 @@ nlohmann::json DifferenceJson(const ObjectDifference& d, const char* first_key,
   auto side = [](const std::optional<std::string>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
   };
-  return {{"kind", d.kind}, {"name", d.name}, {first_key, side(d.first)}, {second_key, side(d.second)}};
+  return {
+      {"kind", d.kind}, {"name", d.name}, {first_key, side(d.first)}, {second_key, side(d.second)}};
 }
 
 std::string DifferenceLines(const std::vector<ObjectDifference>& differences,

@@ -1,11 +1,13 @@
-// strata's command line: binds options into each command's options struct (this is the only
-// file that includes CLI11), resolves settings, runs the command and turns its Status into an
+// strata's command line: binds options into each command's options struct (this file and
+// cli_docs/cli_model, which read the definition back for the man page and completion, are the
+// only ones that include CLI11), resolves settings, runs the command and turns its Status into an
 // exit code (DESIGN §4) and one error line on stderr.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/cli_docs.h"
 #include "cli/commands.h"
 #include "cli/fleet.h"
 #include "cli/format.h"
@@ -241,14 +243,16 @@ int Main(int argc, char** argv) {
 
   SchemaOptions schema;
   auto* c_schema = app.add_subcommand("schema", "print the database's normalised schema");
-  c_schema->add_option("--format", schema.format, "sql or json (default: sql, or the global --format)")
+  c_schema
+      ->add_option("--format", schema.format, "sql or json (default: sql, or the global --format)")
       ->check(CLI::IsMember({"sql", "json", "text"}));
   c_schema->callback([&] { run = [&](const Context& ctx) { return RunSchema(ctx, schema); }; });
 
   VerifyOptions verify;
   auto* c_verify = app.add_subcommand(
-      "verify", "upgrade, downgrade and upgrade every revision on a scratch database, comparing "
-                "schemas (exit 6 when a downgrade does not restore it)");
+      "verify",
+      "upgrade, downgrade and upgrade every revision on a scratch database, comparing "
+      "schemas (exit 6 when a downgrade does not restore it)");
   c_verify->add_option("--scratch-url", verify.scratch_url,
                        "PostgreSQL server to make scratch databases on (default: the URL's own "
                        "server; a temporary file for SQLite)");
@@ -264,6 +268,29 @@ int Main(int argc, char** argv) {
   c_diff->add_flag("--keep", diff.keep, "keep the scratch database and print its URL");
   c_diff->callback([&] { run = [&](const Context& ctx) { return RunDiff(ctx, diff); }; });
 
+  // Written from this very definition, so they cannot drift from it. These need no settings.
+  std::function<int()> print_only;
+  std::string completion_shell;
+  auto* c_completion = app.add_subcommand("completion", "print the shell completion script");
+  c_completion->add_option("SHELL", completion_shell, "bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  c_completion->callback([&] {
+    print_only = [&] {
+      Print(CompletionScript(app, completion_shell));
+      return 0;
+    };
+  });
+  auto* c_man = app.add_subcommand("__man", "print the man page (roff)")->group("");
+  c_man->callback([&] {
+    print_only = [&] {
+      Print(ManPage(app));
+      return 0;
+    };
+  });
+  auto* c_ids = app.add_subcommand("__revisions", "revision ids for completion")->group("");
+  c_ids->callback([&] { run = [&](const Context& ctx) { return RunRevisionIds(ctx); }; });
+
   std::vector<std::string> args = ProtectNegativeTargets(argc, argv);
   SplitWaitReplicas(args);
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
@@ -275,6 +302,7 @@ int Main(int argc, char** argv) {
     return static_cast<int>(ErrorKind::kUsage);
   }
 
+  if (print_only) return print_only();
   if (!url.empty()) g.overrides.url = url;
   if (!dir.empty()) g.overrides.dir = dir;
   if (!config.empty()) g.overrides.config = config;

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -25,22 +26,50 @@ std::filesystem::path ExecutableDir() {
   return exe.parent_path();
 }
 
+// The folder of the file this code was loaded from: the strata executable, or libstrata.so (or a
+// Python extension) when a program links the library.
+std::filesystem::path ThisObjectDir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&ExecutableDir), &info) == 0 || info.dli_fname == nullptr) {
+    return {};
+  }
+  std::error_code ec;
+  std::filesystem::path file = std::filesystem::canonical(info.dli_fname, ec);
+  return ec ? std::filesystem::path() : file.parent_path();
+}
+
 // Where the module may be, in the order tried. STRATA_POSTGRES_MODULE, when set, is the only
 // place: a path someone chose and got wrong must be reported, not quietly replaced by another copy.
+// Otherwise: beside the executable (a build tree), where `cmake --install` puts it relative to the
+// executable (any prefix, any DESTDIR), beside libstrata.so, then the configured install path.
 std::vector<std::string> ModuleCandidates() {
   std::vector<std::string> out;
   if (const char* env = std::getenv("STRATA_POSTGRES_MODULE"); env != nullptr && *env != '\0') {
     out.emplace_back(env);
     return out;
   }
-  std::filesystem::path dir = ExecutableDir();
-  if (!dir.empty()) {
-    out.push_back((dir / plugin::kPostgresModuleName).string());
-    out.push_back(
-        (dir / ".." / "lib" / "strata" / plugin::kPostgresModuleName).lexically_normal().string());
+  auto add = [&out](const std::filesystem::path& path) {
+    std::string p = path.lexically_normal().string();
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+  };
+  std::filesystem::path exe_dir = ExecutableDir();
+  if (!exe_dir.empty()) {
+    add(exe_dir / plugin::kPostgresModuleName);
+#ifdef STRATA_POSTGRES_MODULE_RELDIR
+    add(exe_dir / STRATA_POSTGRES_MODULE_RELDIR / plugin::kPostgresModuleName);
+#endif
+    add(exe_dir / ".." / "lib" / "strata" / plugin::kPostgresModuleName);
   }
+  std::filesystem::path object_dir = ThisObjectDir();
+  if (!object_dir.empty() && object_dir != exe_dir) {
+    add(object_dir / "strata" / plugin::kPostgresModuleName);
+    add(object_dir / plugin::kPostgresModuleName);
+  }
+#ifdef STRATA_POSTGRES_MODULE_INSTALL_PATH
+  add(STRATA_POSTGRES_MODULE_INSTALL_PATH);
+#endif
 #ifdef STRATA_POSTGRES_MODULE_BUILD_PATH
-  out.emplace_back(STRATA_POSTGRES_MODULE_BUILD_PATH);
+  add(STRATA_POSTGRES_MODULE_BUILD_PATH);
 #endif
   return out;
 }

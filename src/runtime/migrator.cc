@@ -10,6 +10,7 @@
 
 #include "runtime/applied_by.h"
 #include "strata/inspect.h"
+#include "strata/version.h"
 
 namespace strata {
 namespace {
@@ -185,6 +186,7 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     run.applied_by = applied_by;
     run.strata_version = StrataVersion();
     run.check_heads = check_heads;
+    run.record_schema_hash = i + 1 == plan->steps.size();
     auto t0 = std::chrono::steady_clock::now();
     Result<StepOutcome> outcome = driver_.ApplyStep(run);
     if (!outcome.ok()) {
@@ -283,14 +285,6 @@ Result<RunResult> Migrator::Stamp(std::string_view target, bool purge) {
   return result;
 }
 
-const char* StrataVersion() {
-#ifdef STRATA_VERSION
-  return STRATA_VERSION;
-#else
-  // strata_runtime is not given the STRATA_VERSION definition (only strata_core is); keep in
-  // step with project(VERSION) in CMakeLists.txt.
-  return "0.1.0";
-#endif
-}
+const char* StrataVersion() { return STRATA_VERSION_STRING; }
 
 }  // namespace strata

@@ -201,6 +201,31 @@ TEST_P(SnapshotTest, EachStepAndStampRecordsTheSchemaHashAfterIt) {
   EXPECT_EQ((*last)->started_at.size(), 20u);  // 2026-02-09T10:21:33Z
 }
 
+TEST_P(SnapshotTest, ARunRecordsTheHashOnItsLastStepOnly) {
+  // Hashing reads the whole catalog; once per run keeps a long run from empty linear.
+  Build({TableRev("aaaa", {}), TableRev("bbbb", {"aaaa"}), TableRev("cccc", {"bbbb"})});
+  Ok(migrator_->Upgrade("head"));
+  Result<testing::Rows> rows =
+      db_->Query("SELECT revision, coalesce(schema_hash, 'null') FROM strata_log ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0], (std::vector<std::string>{"aaaa", "null"}));
+  EXPECT_EQ((*rows)[1], (std::vector<std::string>{"bbbb", "null"}));
+  EXPECT_EQ((*rows)[2], (std::vector<std::string>{"cccc", Snap().hash}));
+  EXPECT_EQ(Drift().state, SchemaDrift::State::kUnchanged);
+}
+
+TEST_P(SnapshotTest, AStampOfSeveralHeadsRecordsOneHashOnItsNewestRow) {
+  Build({TableRev("aaaa", {}), TableRev("bbbb", {})});  // two roots: two heads
+  Ok(migrator_->Stamp("heads", false));
+  Result<testing::Rows> rows =
+      db_->Query("SELECT coalesce(schema_hash, 'null') FROM strata_log ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0][0], "null");
+  EXPECT_EQ((*rows)[1][0], Snap().hash);
+}
+
 TEST_P(SnapshotTest, ScratchDatabasesCanLeaveTheHashOut) {
   DriverOptions options = options_;
   options.record_schema_hash = false;  // what verify's and diff's scratch databases do

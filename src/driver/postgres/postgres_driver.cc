@@ -302,7 +302,8 @@ void PostgresDriver::AddStepDone(Pipeline& pipeline, const StepRun& run,
   AddVersionChanges(pipeline, step.version_changes);
   AddDoneLogRow(pipeline,
                 {step.revision->id, DirectionText(step.direction), "done", run.checksum,
-                 std::move(started_at), run.applied_by, run.strata_version, std::nullopt});
+                 std::move(started_at), run.applied_by, run.strata_version, std::nullopt},
+                run.record_schema_hash);
   pipeline.Query("COMMIT", {}, kCommit);
 }
 
@@ -750,10 +751,14 @@ Status PostgresDriver::Stamp(const std::vector<VersionChange>& changes, const St
   AddSessionCheck(pipeline);
   const int first_prepare = AddPrepares(pipeline);
   AddVersionChanges(pipeline, changes);
-  for (const VersionChange& c : changes) {
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const VersionChange& c = changes[i];
     const std::string& revision = c.kind == VersionChange::Kind::kDelete ? c.from : c.to;
-    AddDoneLogRow(pipeline, {revision, "stamp", "done", log_info.checksum, std::nullopt,
-                             log_info.applied_by, log_info.strata_version, std::nullopt});
+    // One hash for the whole stamp, on its newest row.
+    AddDoneLogRow(pipeline,
+                  {revision, "stamp", "done", log_info.checksum, std::nullopt, log_info.applied_by,
+                   log_info.strata_version, std::nullopt},
+                  i + 1 == changes.size());
   }
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.

@@ -130,7 +130,7 @@ class PostgresDriver final : public Driver {
   static std::string LogInsertSql(const std::string& table, const std::string& schema_hash_sql);
   // The row of a step or stamp, which records the schema hash after it when strata_log has the
   // column (postgres_snapshot.cc); else as AddLogRow.
-  void AddDoneLogRow(Pipeline& pipeline, const LogRow& row);
+  void AddDoneLogRow(Pipeline& pipeline, const LogRow& row, bool with_hash = true);
   // Queues what ends a step's transaction: its version-table changes, its 'done' row in
   // strata_log (see LogRow::started_at) and COMMIT.
   void AddStepDone(Pipeline& pipeline, const StepRun& run, std::optional<std::string> started_at);

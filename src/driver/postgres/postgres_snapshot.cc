@@ -187,8 +187,8 @@ Status PostgresDriver::PrepareSchemaHash() {
   return Status::Ok();
 }
 
-void PostgresDriver::AddDoneLogRow(Pipeline& pipeline, const LogRow& row) {
-  if (!record_hash_) {
+void PostgresDriver::AddDoneLogRow(Pipeline& pipeline, const LogRow& row, bool with_hash) {
+  if (!record_hash_ || !with_hash) {
     AddLogRow(pipeline, row);
     return;
   }

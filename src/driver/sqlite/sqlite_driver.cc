@@ -143,7 +143,7 @@ class SqliteDriver final : public Driver {
   Status InsertLog(const LogEntry& entry);
   // The row of a step that changed (or, for a stamp, declared) the schema: with the schema hash
   // after it, read inside the caller's transaction, when strata_log has the column.
-  Status InsertDoneLog(const LogEntry& entry);
+  Status InsertDoneLog(const LogEntry& entry, bool with_hash = true);
   Status WriteLogRow(Statement& stmt, const LogEntry& entry, const std::string* schema_hash);
   // Whether strata_log has schema_hash; adds it when `add` and it is missing (sets hash_column_).
   Result<bool> HashColumn(bool add);
@@ -594,7 +594,7 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
     }
     STRATA_RETURN_IF_ERROR(ApplyVersionChanges(step.version_changes));
     log.duration_ms = elapsed_ms();
-    STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
+    STRATA_RETURN_IF_ERROR(InsertDoneLog(log, run.record_schema_hash));
     STRATA_RETURN_IF_ERROR(Explain(tx.Commit()));
     return StepOutcome::kApplied;
   }
@@ -625,7 +625,7 @@ Result<StepOutcome> SqliteDriver::ApplyStep(const StepRun& run) {
   if (*is_stale) return StepOutcome::kStale;
   STRATA_RETURN_IF_ERROR(ApplyVersionChanges(step.version_changes));
   log.duration_ms = elapsed_ms();
-  STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
+  STRATA_RETURN_IF_ERROR(InsertDoneLog(log, run.record_schema_hash));
   STRATA_RETURN_IF_ERROR(Explain(tx.Commit()));
   return StepOutcome::kApplied;
 }
@@ -642,9 +642,11 @@ Status SqliteDriver::Stamp(const std::vector<VersionChange>& changes, const Step
   log.started_at = FormatUtcIso8601(std::chrono::system_clock::now());
   log.applied_by = log_info.applied_by;
   log.strata_version = log_info.strata_version;
-  for (const VersionChange& change : changes) {
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const VersionChange& change = changes[i];
     log.revision = change.kind == VersionChange::Kind::kDelete ? change.from : change.to;
-    STRATA_RETURN_IF_ERROR(InsertDoneLog(log));
+    // One hash for the whole stamp, on its newest row.
+    STRATA_RETURN_IF_ERROR(InsertDoneLog(log, i + 1 == changes.size()));
   }
   if (changes.empty()) {
     // Still worth a row: a stamp marks earlier failures as resolved by a person.
@@ -703,8 +705,8 @@ Result<std::optional<int64_t>> SqliteDriver::DatabaseSize() {
 
 // ---- Schema snapshots (snapshot.h) ---------------------------------------------------------
 
-Status SqliteDriver::InsertDoneLog(const LogEntry& e) {
-  if (!hash_column_ || !options_.record_schema_hash) return InsertLog(e);
+Status SqliteDriver::InsertDoneLog(const LogEntry& e, bool with_hash) {
+  if (!with_hash || !hash_column_ || !options_.record_schema_hash) return InsertLog(e);
   Result<SchemaSnapshot> snapshot = Snapshot();
   if (!snapshot.ok()) return snapshot.status();
   Result<Statement*> stmt = Cached(kInsertLogWithHash);
