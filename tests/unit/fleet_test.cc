@@ -103,9 +103,10 @@ class Gate {
     cv_.notify_all();
     cv_.wait(lock, [&] { return tokens_ > 0; });
     --tokens_;
-    cv_.notify_all();
     --running_;
     --per_host_[t.host];
+    ++finished_[t.host];
+    cv_.notify_all();
     TargetResult r;
     r.state = fail_.count(index) ? TargetResult::State::kFailed : TargetResult::State::kDone;
     r.exit_code = fail_.count(index) ? fail_code_ : 0;
@@ -118,6 +119,24 @@ class Gate {
                       [&] { return running_ == n && tokens_ == 0; })) {
       return false;
     }
+    ++tokens_;
+    cv_.notify_all();
+    return true;
+  }
+  // The same once the runner filled every slot it may: per host min(cap, targets not finished
+  // there), at most `parallel` in all. Which target finishes is up to the threads, so the
+  // number to wait for follows from what finished so far.
+  bool ReleaseWhenSettled(int parallel, int per_host, const std::map<std::string, int>& totals) {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto settled = [&] {
+      int expected = 0;
+      for (const auto& [host, total] : totals) {
+        int left = total - finished_[host];
+        expected += per_host > 0 ? std::min(per_host, left) : left;
+      }
+      return tokens_ == 0 && running_ == std::min(parallel, expected);
+    };
+    if (!cv_.wait_for(lock, std::chrono::seconds(20), settled)) return false;
     ++tokens_;
     cv_.notify_all();
     return true;
@@ -147,6 +166,7 @@ class Gate {
   std::condition_variable cv_;
   int running_ = 0, max_running_ = 0, max_per_host_ = 0, tokens_ = 0;
   std::map<std::string, int> per_host_;
+  std::map<std::string, int> finished_;
   std::vector<size_t> started_;
 };
 
@@ -154,6 +174,12 @@ FleetWork WorkOf(Gate& gate) {
   return [&gate](const FleetTarget& t, size_t index, const InterruptSlot&) {
     return gate.Work(t, index);
   };
+}
+
+std::map<std::string, int> Totals(const std::vector<FleetTarget>& targets) {
+  std::map<std::string, int> totals;
+  for (const FleetTarget& t : targets) ++totals[t.host];
+  return totals;
 }
 
 TEST(FleetRunner, NeverRunsMoreThanParallelAtOnce) {
@@ -165,8 +191,13 @@ TEST(FleetRunner, NeverRunsMoreThanParallelAtOnce) {
   FleetSummary summary;
   std::thread t([&] { summary = runner.Run(targets, WorkOf(gate)); });
   // Each release happens only once `parallel` targets (or all that are left) are running.
-  for (int left = 10; left > 0; --left) ASSERT_TRUE(gate.ReleaseWhenRunning(std::min(3, left)));
+  bool settled = true;
+  for (int left = 10; left > 0 && settled; --left) {
+    settled = gate.ReleaseWhenSettled(3, 0, Totals(targets));
+  }
+  gate.ReleaseAll();
   t.join();
+  EXPECT_TRUE(settled);
   EXPECT_EQ(gate.max_running(), 3);
   EXPECT_EQ(summary.done, 10);
   EXPECT_EQ(summary.worst_exit_code, 0);
@@ -181,8 +212,13 @@ TEST(FleetRunner, CapsTargetsPerHost) {
   std::vector<FleetTarget> targets = Targets(12, 2);  // h0 and h1, six each
   FleetSummary summary;
   std::thread t([&] { summary = runner.Run(targets, WorkOf(gate)); });
-  for (int left = 12; left > 0; --left) ASSERT_TRUE(gate.ReleaseWhenRunning(std::min(4, left)));
+  bool settled = true;
+  for (int left = 12; left > 0 && settled; --left) {
+    settled = gate.ReleaseWhenSettled(8, 2, Totals(targets));
+  }
+  gate.ReleaseAll();
   t.join();
+  EXPECT_TRUE(settled);
   EXPECT_EQ(gate.max_per_host(), 2);
   EXPECT_EQ(gate.max_running(), 4);
   EXPECT_EQ(summary.done, 12);
@@ -217,11 +253,11 @@ TEST(FleetRunner, CanariesRunAloneFirst) {
   FleetSummary summary;
   std::thread t([&] { summary = runner.Run(Targets(6, 6), WorkOf(gate)); });
   // Only the two canaries start, however many slots are free.
-  ASSERT_TRUE(gate.ReleaseWhenRunning(2));
-  ASSERT_TRUE(gate.ReleaseWhenRunning(1));
-  ASSERT_TRUE(gate.ReleaseWhenRunning(4));
+  bool settled =
+      gate.ReleaseWhenRunning(2) && gate.ReleaseWhenRunning(1) && gate.ReleaseWhenRunning(4);
   gate.ReleaseAll();
   t.join();
+  EXPECT_TRUE(settled);
   std::vector<size_t> started = gate.started();
   ASSERT_EQ(started.size(), 6u);
   EXPECT_EQ(std::set<size_t>(started.begin(), started.begin() + 2), (std::set<size_t>{0, 1}));
