@@ -233,8 +233,8 @@ def main():
     w("")
     w("`verify` upgrades, downgrades and upgrades each revision again on a scratch database, taking "
       "three schema snapshots per revision, then runs a straight `upgrade heads` on a second one. "
-      "`upgrade head` above includes recording the schema hash after every step (one catalog read "
-      "of the whole schema per step, in the step's own transaction).")
+      "`upgrade head` above includes recording the schema hash once, on the run's last step (one "
+      "catalog read of the whole schema, in that step's own transaction).")
     w("")
 
     w("## Targets")

@@ -8,6 +8,8 @@ install(TARGETS strata RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 if(TARGET strata_postgres)
   install(TARGETS strata_postgres LIBRARY DESTINATION "${STRATA_INSTALL_MODULEDIR}")
 endif()
+# The HTTP transport of `strata serve` (cpp-httplib), loaded only by `serve`.
+install(TARGETS strata_http LIBRARY DESTINATION "${STRATA_INSTALL_MODULEDIR}")
 install(TARGETS strata_library EXPORT strataTargets
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" NAMELINK_COMPONENT Unspecified
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")

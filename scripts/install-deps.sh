@@ -5,11 +5,13 @@
 set -euo pipefail
 pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-query-dev libcli11-dev
       libfmt-dev nlohmann-json3-dev libtomlplusplus-dev)
+pkgs+=(libcpp-httplib-dev)   # strata serve's HTTP module (strata_http.so)
 for arg in "$@"; do
   case "$arg" in
     --test) pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev postgresql-15 sqlite3
                    alembic python3-alembic python3-psycopg2 pgbouncer
-                   dpkg-dev file man-db bsdextrautils python3-yaml zsh fish) ;;
+                   dpkg-dev file man-db bsdextrautils python3-yaml zsh fish)
+           pkgs+=(python3-prometheus-client) ;;  # parses serve's /metrics in tests/cli/serve_test.cc
     --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time
                     python3-matplotlib) ;;
   esac

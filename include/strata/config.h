@@ -32,8 +32,10 @@ struct Settings {
   int retries = 0;
   std::chrono::seconds idle_in_transaction_threshold{60};  // pre-flight (PostgreSQL)
   bool refuse_if_blocked = false;  // stop when the pre-flight finds sessions in the way
-  std::string backup_dir;
-  int backup_keep_days = 0;
+  std::string backup_dir = "backups";
+  int backup_keep_days = 7;
+  bool backup_before_upgrade = false;  // `upgrade` behaves as `upgrade --backup`
+  std::string pg_dump_path;            // a pg_dump executable, or the folder holding one
   std::vector<std::string> lint_allow;  // [lint] allow = [...]
   // Revision files larger than this many bytes are refused (a revision's SQL is held in memory).
   uint64_t max_revision_size = kDefaultMaxRevisionSize;

@@ -243,10 +243,17 @@ class Driver {
     return std::vector<StandbyState>();
   }
 
-  // The first column of every row `sql` returns, as text (NULLs skipped): for fleet target
-  // queries (fleet.h). Fails as the query does (kMigrationFailed), or kUsage when it returns no
-  // column.
-  virtual Result<std::vector<std::string>> QueryColumn(const std::string& sql) = 0;
+
+  // Runs one statement outside any migration step and returns its rows, every column as text
+  // (nullopt for NULL); for the operations that read what the methods above do not (backup
+  // manifests, row counts, serve's probes). Runs in autocommit unless the caller sent BEGIN.
+  // Fails as the statement does (kMigrationFailed), kConnection when the connection is gone.
+  using Rows = std::vector<std::vector<std::optional<std::string>>>;
+  virtual Result<Rows> Query(const std::string& sql) {
+    (void)sql;
+    return Status::Usage(std::string("queries are not supported by the ") + dialect() +
+                         " driver");
+  }
 };
 
 // Opens a driver for `url`. kConnection when the database cannot be reached (message shows the

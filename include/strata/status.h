@@ -27,7 +27,10 @@ enum class ErrorKind : int {
   kLockTimeout = 5,      // a lock was not had in time; nothing changed
   kPending = 6,          // `check` found pending revisions, `lint` found problems
   kNeedsPerson = 7,      // the database is in a state that needs a person
-  kReplicaLag = 8,       // standbys did not replay a committed migration within wait_replicas
+  kBackupFailed = 8,     // a backup or restore failed; nothing was migrated
+  // The same exit code (DESIGN §4): standbys did not replay a committed migration within
+  // wait_replicas (the migration itself is committed).
+  kReplicaLag = kBackupFailed,
 };
 
 // Human-readable name of a kind ("usage error", ...).
@@ -50,6 +53,9 @@ class [[nodiscard]] Status {
   static Status LockTimeout(std::string msg) { return {ErrorKind::kLockTimeout, std::move(msg)}; }
   static Status Pending(std::string msg) { return {ErrorKind::kPending, std::move(msg)}; }
   static Status NeedsPerson(std::string msg) { return {ErrorKind::kNeedsPerson, std::move(msg)}; }
+  static Status BackupFailed(std::string msg) {
+    return {ErrorKind::kBackupFailed, std::move(msg)};
+  }
   static Status ReplicaLag(std::string msg) { return {ErrorKind::kReplicaLag, std::move(msg)}; }
 
   bool ok() const { return kind_ == ErrorKind::kOk; }

@@ -34,6 +34,16 @@ std::string RedactUrl(std::string_view url);
 // messages from libraries that may echo connection details back.
 std::string RedactSecrets(std::string_view text, std::string_view url);
 
+// A PostgreSQL URL or keyword string split for a child process (pg_dump, pg_restore, psql): the
+// connection string without its password, safe to put on a command line that `ps` shows, and the
+// password (percent-decoded or unquoted; empty when there is none) for the child's PGPASSWORD.
+// Only the login password is taken out; other *password keys (sslpassword) stay.
+struct UrlWithoutPassword {
+  std::string url;
+  std::string password;
+};
+UrlWithoutPassword SplitPassword(std::string_view url);
+
 }  // namespace strata
 
 #endif  // STRATA_URL_H_

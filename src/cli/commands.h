@@ -76,6 +76,7 @@ struct MigrateOptions {
   bool sql = false;            // print the script instead of running it (offline.h)
   std::string dialect;         // --dialect for --sql; empty = from the URL's scheme
   bool allow_changed = false;  // upgrade although applied files changed
+  bool backup = false;         // --backup: take a backup first when there is something to apply
   bool wait_replicas = false;  // --wait-replicas[=T]: wait for standbys (T in the settings)
 };
 Status RunUpgrade(const Context& ctx, const MigrateOptions& o);
@@ -87,7 +88,10 @@ struct StampOptions {
 };
 Status RunStamp(const Context& ctx, const StampOptions& o);
 
-Status RunCheck(const Context& ctx);
+struct CheckOptions {
+  std::string wait;  // --wait DURATION: poll until at head; empty = check once
+};
+Status RunCheck(const Context& ctx, const CheckOptions& o);
 
 struct StatusOptions {
   int runs = 10;  // how many recent strata_log rows to show
@@ -116,6 +120,35 @@ struct DiffOptions {
 };
 // Exit 6 when the database differs from what its migrations produce.
 Status RunDiff(const Context& ctx, const DiffOptions& o);
+
+struct BackupCommandOptions {
+  std::string out_dir;  // empty = backup_dir
+  std::string format = "custom";
+  int jobs = 0;
+};
+// Exit 8 when the backup fails (nothing is deleted then).
+Status RunBackup(const Context& ctx, const BackupCommandOptions& o);
+// `backup list`: the manifests in backup_dir (or --out), oldest first.
+Status RunBackupList(const Context& ctx, const BackupCommandOptions& o);
+
+struct RestoreCommandOptions {
+  std::string file;
+  bool yes = false;
+  std::string into;  // restore into this URL instead of the configured one
+  bool verify = false;
+};
+// Exit 8 when the digest does not match, the target is not empty without --yes, the restore
+// fails, or (--verify) the restored database differs from the manifest.
+Status RunRestore(const Context& ctx, const RestoreCommandOptions& o);
+
+struct ServeCommandOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string lock_threshold = "300";  // a duration
+  int threads = 4;
+};
+// Serves until SIGTERM or SIGINT, then exits 0. Exit 2 when it cannot listen, 3 for bad
+// revision files.
+Status RunServe(const Context& ctx, const ServeCommandOptions& o);
 
 // `strata __revisions` (for shell completion): revision ids, branch labels and the keywords
 // head, heads, base, one a line, from the migrations folder only.

@@ -181,6 +181,11 @@ Status RunFleetCommand(const Context& ctx, FleetCommand command, const std::stri
   if (migrate != nullptr && migrate->sql) {
     return Status::Usage("--sql prints one script and touches no database: drop --targets");
   }
+  if (migrate != nullptr && (migrate->backup || ctx.settings().backup_before_upgrade)) {
+    return Status::Usage(
+        "--backup (and backup_before_upgrade) are not supported with --targets yet: back the "
+        "fleet up with its own tooling, or run `strata upgrade --backup` per database");
+  }
   Result<RevisionGraph> graph = ctx.LoadGraph();
   if (!graph.ok()) return graph.status();
   Result<std::vector<FleetTarget>> targets = ReadTargets(ctx, f);

@@ -183,6 +183,9 @@ int Main(int argc, char** argv) {
       "--allow-changed", up.allow_changed,
       "accept applied revisions' edited files as they are now (logged in strata_log) and "
       "upgrade");
+  c_up->add_flag("--backup", up.backup,
+                 "take a backup first when there is something to apply; no migration if it fails "
+                 "(exit 8)");
   c_up->add_flag("--wait-replicas", up.wait_replicas,
                  "--wait-replicas[=T]: after the last commit, wait up to T (default "
                  "wait_replicas, else 60s) until every standby replayed it; exit 8 if not");
@@ -219,13 +222,20 @@ int Main(int argc, char** argv) {
   c_stamp->add_flag("--purge", stamp.purge, "empty the version table first");
   c_stamp->callback([&] { run = [&](const Context& ctx) { return RunStamp(ctx, stamp); }; });
 
+  CheckOptions check;
   auto* c_check = app.add_subcommand(
       "check", "exit 0 when the database is at head, 6 when revisions are pending");
+  c_check->add_option(
+      "--wait", check.wait,
+      "poll until the database is at (or ahead of) head, up to DURATION (30s, 5min)");
   AddFleetOptions(c_check, fleet);
   c_check->callback([&] {
     run = [&](const Context& ctx) {
-      if (fleet.active()) return RunFleetCommand(ctx, FleetCommand::kCheck, "", fleet, nullptr);
-      return RunCheck(ctx);
+      if (fleet.active()) {
+        if (!check.wait.empty()) return Status::Usage("check --wait does not apply with --targets");
+        return RunFleetCommand(ctx, FleetCommand::kCheck, "", fleet, nullptr);
+      }
+      return RunCheck(ctx, check);
     };
   });
 
@@ -267,6 +277,41 @@ int Main(int argc, char** argv) {
                      "PostgreSQL server to replay the migrations on (default: the URL's own)");
   c_diff->add_flag("--keep", diff.keep, "keep the scratch database and print its URL");
   c_diff->callback([&] { run = [&](const Context& ctx) { return RunDiff(ctx, diff); }; });
+
+  BackupCommandOptions backup;
+  auto* c_backup =
+      app.add_subcommand("backup", "back up the database (pg_dump, SQLite backup API)");
+  c_backup->add_option("--out", backup.out_dir, "folder for the backup (default backup_dir)");
+  c_backup->add_option("--format", backup.format, "custom (default), plain or directory")
+      ->check(CLI::IsMember({"custom", "plain", "directory"}));
+  c_backup->add_option("--jobs", backup.jobs, "parallel pg_dump jobs (--format directory)")
+      ->check(CLI::PositiveNumber);
+  auto* c_backup_list = c_backup->add_subcommand("list", "list the backups and their manifests");
+  c_backup_list->callback(
+      [&] { run = [&](const Context& ctx) { return RunBackupList(ctx, backup); }; });
+  c_backup->callback([&] {
+    if (!c_backup_list->parsed()) {
+      run = [&](const Context& ctx) { return RunBackup(ctx, backup); };
+    }
+  });
+
+  RestoreCommandOptions restore;
+  auto* c_restore = app.add_subcommand("restore", "restore a backup taken by `strata backup`");
+  c_restore->add_option("FILE", restore.file, "the backup file or folder")->required();
+  c_restore->add_flag("--yes", restore.yes, "restore although the target database is not empty");
+  c_restore->add_option("--into", restore.into, "restore into this database URL instead");
+  c_restore->add_flag("--verify", restore.verify,
+                      "restore into a temporary database, compare with the manifest, drop it");
+  c_restore->callback([&] { run = [&](const Context& ctx) { return RunRestore(ctx, restore); }; });
+
+  ServeCommandOptions serve;
+  auto* c_serve = app.add_subcommand("serve", "answer /health, /ready and /metrics over HTTP");
+  c_serve->add_option("--listen", serve.listen, "ADDR:PORT (default 127.0.0.1:8080; port 0: any)");
+  c_serve->add_option("--lock-threshold", serve.lock_threshold,
+                      "/ready fails while the migration lock is held longer (default 300s)");
+  c_serve->add_option("--threads", serve.threads, "worker threads (default 4)")
+      ->check(CLI::Range(1, 64));
+  c_serve->callback([&] { run = [&](const Context& ctx) { return RunServe(ctx, serve); }; });
 
   // Written from this very definition, so they cannot drift from it. These need no settings.
   std::function<int()> print_only;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "cli/backup_run.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/interrupt.h"
@@ -114,12 +115,39 @@ std::function<void(const std::vector<StandbyState>&)> LagPrinter(const Context& 
   };
 }
 
+// `upgrade --backup`: a backup first, only when the plan has steps; a failed backup stops the
+// upgrade before anything runs (exit 8). Returns the backup's JSON (null when none was taken).
+Result<nlohmann::json> BackupBeforeUpgrade(const Context& ctx, Driver& driver,
+                                           const RevisionGraph& graph, const std::string& target) {
+  Result<std::vector<std::string>> current = Migrator(driver, graph, nullptr).Current();
+  if (!current.ok()) return current.status();
+  Result<Plan> plan = PlanUpgrade(graph, *current, target);
+  if (!plan.ok()) return plan.status();
+  if (plan->steps.empty()) return nlohmann::json(nullptr);
+  Result<BackupResult> backup = TakeConfiguredBackup(ctx, driver, BackupCommandOptions{});
+  if (!backup.ok()) {
+    return Status::BackupFailed("backup before upgrade failed, nothing was migrated: " +
+                                backup.status().message())
+        .WithHint(backup.status().hint().empty()
+                      ? "fix the backup, or upgrade without --backup (and backup_before_upgrade)"
+                      : backup.status().hint());
+  }
+  return BackupResultJson(*backup);
+}
+
 Status Migrate(const Context& ctx, Command command, const std::string& target, bool purge,
-               bool allow_changed = false, bool wait_replicas = false) {
+               bool allow_changed = false, bool backup = false,
+               bool wait_replicas = false) {
   Result<RevisionGraph> graph = ctx.LoadGraph();
   if (!graph.ok()) return graph.status();
   Result<std::unique_ptr<Driver>> db = ctx.OpenDatabase();
   if (!db.ok()) return db.status();
+  nlohmann::json backup_json = nullptr;
+  if (backup) {
+    Result<nlohmann::json> taken = BackupBeforeUpgrade(ctx, **db, *graph, target);
+    if (!taken.ok()) return taken.status();
+    backup_json = *taken;
+  }
 
   ProgressObserver observer(ctx);
   Migrator migrator(**db, *graph, &observer);
@@ -166,6 +194,7 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
       doc["replicas"] = {{"commit_lsn", result->commit_lsn}, {"standbys", standbys}};
     }
     if (command == Command::kUpgrade) {
+      doc["backup"] = backup_json;
       doc["accepted"] = nlohmann::json::array();
       for (const ChangedRevision& c : result->accepted) {
         doc["accepted"].push_back(ChangedRevisionJson(c));
@@ -191,9 +220,11 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
 
 Status RunUpgrade(const Context& ctx, const MigrateOptions& o) {
   std::string target = o.target.empty() ? "head" : o.target;
+  if (o.sql && o.backup) return Status::Usage("--backup does not apply with --sql");
   if (o.sql) return PrintOfflineScript(ctx, Command::kUpgrade, o, target);
   if (!o.dialect.empty()) return Status::Usage("--dialect only applies with --sql");
-  return Migrate(ctx, Command::kUpgrade, target, false, o.allow_changed, o.wait_replicas);
+  return Migrate(ctx, Command::kUpgrade, target, false, o.allow_changed,
+                 o.backup || ctx.settings().backup_before_upgrade, o.wait_replicas);
 }
 
 Status RunDowngrade(const Context& ctx, const MigrateOptions& o) {

@@ -82,7 +82,7 @@ std::string DriftText(const SchemaDrift& drift) {
       break;
   }
   return fmt::format(
-      "Schema:   drift not tracked yet: {}; strata records one with each step from now on "
+      "Schema:   drift not tracked yet: {}; strata records one with each run from now on "
       "(sha256 now {})\n",
       drift.recorded ? "the last step (" + step + ") recorded no schema hash (an older strata)"
                      : std::string("no step recorded a schema hash"),

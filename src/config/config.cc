@@ -145,6 +145,10 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
       if (st.ok()) s.backup_keep_days = static_cast<int>(n);
     } else if (key == "wait_replicas") {
       st = ReadDuration(file, node, key, s.wait_replicas);
+    } else if (key == "backup_before_upgrade") {
+      st = ReadBool(file, node, key, s.backup_before_upgrade);
+    } else if (key == "pg_dump_path") {
+      st = ReadString(file, node, key, s.pg_dump_path);
     } else if (key == "lint") {
       const toml::table* lint = node.as_table();
       if (!lint) {
@@ -176,8 +180,8 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
                fmt::format("unknown setting '{}'; known settings: url, dir, version_table, "
                            "version_schema, lock_timeout, statement_lock_timeout, retries, "
                            "idle_in_transaction_threshold, refuse_if_blocked, "
-                           "max_revision_size, backup_dir, backup_keep_days, wait_replicas, "
-                           "[lint] allow",
+                           "max_revision_size, backup_dir, backup_keep_days, "
+                           "backup_before_upgrade, pg_dump_path, wait_replicas, [lint] allow",
                            key))
                .WithLocation(file, LineOf(node));
     }
@@ -352,9 +356,14 @@ dir = "{}"
 # memory while it checks and runs it. kB, MB, GB are 1024-based.
 # max_revision_size = "64MB"
 
-# Backups taken by `strata backup` and `strata upgrade --backup`.
+# Backups taken by `strata backup` and `strata upgrade --backup` (backup_before_upgrade makes
+# every `upgrade` take one first). Backups older than backup_keep_days are removed, except the
+# newest one taken before each applied revision. pg_dump_path: the pg_dump to use (or its
+# folder); by default the newest fitting one in /usr/lib/postgresql/*/bin, then PATH.
 # backup_dir = "backups"
-# backup_keep_days = 14
+# backup_keep_days = 7
+# backup_before_upgrade = false
+# pg_dump_path = "/usr/lib/postgresql/16/bin"
 
 # PostgreSQL only. After the last revision commits, `upgrade` waits up to this long until every
 # streaming standby has replayed it (exit 8 naming the standbys that lag when it runs out; the

@@ -22,8 +22,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "pending";
     case ErrorKind::kNeedsPerson:
       return "database needs attention";
-    case ErrorKind::kReplicaLag:
-      return "standbys lag";
+    case ErrorKind::kBackupFailed:
+      return "backup or restore failed, or standbys lag";
   }
   return "error";
 }

@@ -33,7 +33,7 @@
 
 // Bump whenever driver.h, url.h or status.h change in a way that alters object layout or
 // vtables.
-#define STRATA_PLUGIN_ABI_VERSION 3
+#define STRATA_PLUGIN_ABI_VERSION 4
 
 #define STRATA_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 

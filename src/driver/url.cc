@@ -271,4 +271,51 @@ std::string RedactSecrets(std::string_view text, std::string_view url) {
   return out;
 }
 
+UrlWithoutPassword SplitPassword(std::string_view url) {
+  UrlWithoutPassword out;
+  size_t scheme_end = url.find("://");
+  bool is_url = scheme_end != std::string_view::npos && !LooksLikeKeywordString(url);
+  // Spans to cut out of the URL (a password and what introduces it), latest first.
+  std::vector<SecretSpan> cuts;
+  for (const SecretSpan& span : FindSecrets(url)) {
+    std::string_view value = url.substr(span.begin, span.end - span.begin);
+    if (span.begin > 0 && url[span.begin - 1] == ':') {  // user:password@host
+      out.password = PercentDecode(value);
+      cuts.push_back({span.begin - 1, span.end});
+      continue;
+    }
+    // key=value: only the key `password` itself.
+    size_t eq = url.rfind('=', span.begin);
+    size_t key_end = eq;
+    while (key_end > 0 && IsSpace(url[key_end - 1])) --key_end;
+    size_t key_start = key_end;
+    while (key_start > 0 && (std::isalnum(static_cast<unsigned char>(url[key_start - 1])) ||
+                             url[key_start - 1] == '_')) {
+      --key_start;
+    }
+    std::string_view key = url.substr(key_start, key_end - key_start);
+    if (key.size() != 8 || !StartsWithNoCase(key, "password")) continue;
+    out.password = is_url ? PercentDecode(value) : Unquote(value);
+    size_t end = span.end;
+    if (is_url && end < url.size() && url[end] == '&') {
+      ++end;  // "password=x&next=y" -> "next=y"
+    } else if (is_url && key_start > 0 && url[key_start - 1] == '&') {
+      --key_start;  // "a=b&password=x" -> "a=b"
+    }
+    cuts.push_back({key_start, end});
+  }
+  std::sort(cuts.begin(), cuts.end(),
+            [](const SecretSpan& a, const SecretSpan& b) { return a.begin < b.begin; });
+  size_t pos = 0;
+  for (const SecretSpan& cut : cuts) {
+    if (cut.begin < pos) continue;
+    out.url.append(url.substr(pos, cut.begin - pos));
+    pos = cut.end;
+  }
+  out.url.append(url.substr(pos));
+  // A query string left empty ("...db?") is harmless to libpq but looks odd in messages.
+  if (is_url && !out.url.empty() && out.url.back() == '?') out.url.pop_back();
+  return out;
+}
+
 }  // namespace strata

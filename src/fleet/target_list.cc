@@ -165,14 +165,19 @@ Result<std::vector<std::string>> QueryTargetUrls(const std::string& catalog_url,
   if (!url.ok()) return url.status();
   Result<std::unique_ptr<Driver>> driver = OpenDriver(*url, options);
   if (!driver.ok()) return driver.status();
-  Result<std::vector<std::string>> rows = (*driver)->QueryColumn(sql);
+  Result<Driver::Rows> rows = (*driver)->Query(sql);
   if (!rows.ok()) {
     return Status::Error(rows.status().kind(),
                          fmt::format("--targets-query on {}: {}", RedactUrl(catalog_url),
                                      RedactSecrets(rows.status().message(), catalog_url)))
         .WithHint("the query must return one database URL a row in its first column");
   }
-  return rows;
+  // The first column of each row; NULLs are skipped.
+  std::vector<std::string> urls;
+  for (const auto& row : *rows) {
+    if (!row.empty() && row.front()) urls.push_back(*row.front());
+  }
+  return urls;
 }
 
 }  // namespace strata

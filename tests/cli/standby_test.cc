@@ -3,7 +3,11 @@
 // (pg_wal_replay_pause()) and ends when it resumes; exit 8 naming the standby when the time runs
 // out; `status` shows the standby's replay lag; `upgrade` on the standby is refused before
 // anything runs.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +17,27 @@
 
 namespace strata::testing {
 namespace {
+
+// The body of GET `path` on loopback `port` (HTTP/1.0), empty when nothing answers.
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string all;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  size_t body = all.find("\r\n\r\n");
+  return body == std::string::npos ? "" : all.substr(body + 4);
+}
 
 class StandbyCli : public ::testing::Test {
  protected:
@@ -102,6 +127,21 @@ TEST_F(StandbyCli, TimeoutExitsEightNamingTheLaggingStandby) {
   EXPECT_GT(s["standbys"][0]["replay_lag_bytes"].get<int64_t>(), 0);
   Output text = ws_.Run({"status"});
   EXPECT_NE(text.out.find("Standbys: 1"), std::string::npos) << text.out;
+
+  // serve's /metrics: the standby's replay lag, labelled with its name.
+  auto serve = ws_.Start({"serve", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(serve->WaitForStdout(" for "));
+  const std::string& said = serve->stdout_so_far();
+  size_t at = said.find("http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << said;
+  int port = std::stoi(said.substr(at + 17));
+  std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_NE(metrics.find("strata_standbys 1"), std::string::npos) << metrics;
+  size_t lag = metrics.find("strata_standby_replay_lag_bytes{standby=\"strata_standby\"");
+  ASSERT_NE(lag, std::string::npos) << metrics;
+  EXPECT_GT(std::stod(metrics.substr(metrics.find('}', lag) + 1)), 0) << metrics;
+  serve->Signal(SIGTERM);
+  EXPECT_EQ(serve->Wait().code, 0);
   Psql(standby_, "SELECT pg_wal_replay_resume()");
 }
 

@@ -87,6 +87,9 @@ class Child {
 
   void Signal(int sig) { kill(pid_, sig); }
 
+  // What the child wrote on stdout so far (as read by WaitForStdout).
+  const std::string& stdout_so_far() const { return output_.out; }
+
   void CloseStdin() {
     if (in_fd_ >= 0) close(in_fd_);
     in_fd_ = -1;

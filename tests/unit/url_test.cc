@@ -136,3 +136,31 @@ TEST(RedactSecrets, MasksEveryOccurrenceOfThePassword) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(SplitPasswordTest, TakesOnlyTheLoginPasswordOut) {
+  struct Case {
+    const char* url;
+    const char* without;
+    const char* password;
+  } cases[] = {
+      {"postgresql://bob:s%40cret@db:5432/app", "postgresql://bob@db:5432/app", "s@cret"},
+      {"postgresql://bob@db/app", "postgresql://bob@db/app", ""},
+      {"postgresql://bob@db/app?password=pw&sslmode=require",
+       "postgresql://bob@db/app?sslmode=require", "pw"},
+      {"postgresql://bob@db/app?sslmode=require&password=pw",
+       "postgresql://bob@db/app?sslmode=require", "pw"},
+      {"postgresql://bob@db/app?password=pw", "postgresql://bob@db/app", "pw"},
+      {"host=db user=bob password='a b' dbname=app", "host=db user=bob  dbname=app", "a b"},
+  };
+  for (const Case& c : cases) {
+    UrlWithoutPassword split = SplitPassword(c.url);
+    EXPECT_EQ(split.url, c.without) << c.url;
+    EXPECT_EQ(split.password, c.password) << c.url;
+  }
+}
+
+}  // namespace
+}  // namespace strata

@@ -240,6 +240,27 @@ Result<std::optional<int64_t>> PostgresDriver::DatabaseSize() {
   return std::optional<int64_t>(std::stoll(Value(r->get(), 0, 0)));
 }
 
+Result<Driver::Rows> PostgresDriver::Query(const std::string& sql) {
+  ResultPtr r = session_->ExecRaw(sql);
+  ExecStatusType status = PQresultStatus(r.get());
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return QueryFailed("running a query", r.get(), session_->conn(), session_->url());
+  }
+  Rows rows;
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < PQnfields(r.get()); ++c) {
+      if (PQgetisnull(r.get(), i, c)) {
+        row.emplace_back();
+      } else {
+        row.emplace_back(PQgetvalue(r.get(), i, c));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 // ---- Statements shared by write transactions ----------------------------------------------
 
 void PostgresDriver::AddSessionCheck(Pipeline& pipeline) {

@@ -75,7 +75,7 @@ class PostgresDriver final : public Driver {
   Result<bool> IsStandby() override;
   Result<std::string> CurrentWalLsn() override;
   Result<std::vector<StandbyState>> Standbys(const std::string& lsn) override;
-  Result<std::vector<std::string>> QueryColumn(const std::string& sql) override;
+  Result<Rows> Query(const std::string& sql) override;
 
  private:
   PostgresDriver(std::unique_ptr<Session> session, DriverOptions options);

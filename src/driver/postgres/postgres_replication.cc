@@ -1,5 +1,5 @@
-// PostgresDriver's replication queries (driver.h, replicas.h) and QueryColumn (fleet target
-// queries): pg_is_in_recovery, the WAL insert position and pg_stat_replication.
+// PostgresDriver's replication queries (driver.h, replicas.h): pg_is_in_recovery, the WAL
+// insert position and pg_stat_replication.
 #include <libpq-fe.h>
 
 #include <string>
@@ -55,18 +55,6 @@ Result<std::vector<StandbyState>> PostgresDriver::Standbys(const std::string& ls
     s.behind_bytes = std::stoll(Text(res, i, 4));
     if (!PQgetisnull(res, i, 5)) s.replay_lag_seconds = std::stod(Text(res, i, 5));
     out.push_back(std::move(s));
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> PostgresDriver::QueryColumn(const std::string& sql) {
-  auto r = session_->Exec("running the targets query", sql);
-  if (!r.ok()) return r.status();
-  const PGresult* res = r->get();
-  if (PQnfields(res) < 1) return Status::Usage("the targets query returns no column");
-  std::vector<std::string> out;
-  for (int i = 0; i < PQntuples(res); ++i) {
-    if (!PQgetisnull(res, i, 0)) out.emplace_back(PQgetvalue(res, i, 0));
   }
   return out;
 }

@@ -108,7 +108,7 @@ class SqliteDriver final : public Driver {
   Result<std::optional<int64_t>> DatabaseSize() override;
   Result<SchemaSnapshot> Snapshot() override;
   Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
-  Result<std::vector<std::string>> QueryColumn(const std::string& sql) override;
+  Result<Rows> Query(const std::string& sql) override;
 
   void Interrupt() override {
     interrupt_requested_.store(true);
@@ -673,20 +673,26 @@ Status SqliteDriver::AcceptFiles(const std::vector<AcceptedFile>& files, const S
   return Explain(tx.Commit());
 }
 
-Result<std::vector<std::string>> SqliteDriver::QueryColumn(const std::string& sql) {
-  Result<Statement> stmt = connection_.Prepare(sql, "running the targets query");
+Result<Driver::Rows> SqliteDriver::Query(const std::string& sql) {
+  Result<Statement> stmt = connection_.Prepare(sql, "running a query");
   if (!stmt.ok()) return Explain(stmt.status());
-  if (sqlite3_column_count(stmt->get()) < 1) {
-    return Status::Usage("the targets query returns no column");
-  }
-  std::vector<std::string> out;
-  for (;;) {
-    Result<bool> row = stmt->Step("running the targets query");
+  Rows rows;
+  const int columns = sqlite3_column_count(stmt->get());
+  while (true) {
+    Result<bool> row = stmt->Step("running a query");
     if (!row.ok()) return Explain(row.status());
     if (!*row) break;
-    if (!stmt->ColumnIsNull(0)) out.push_back(stmt->ColumnText(0));
+    std::vector<std::optional<std::string>> values;
+    for (int c = 0; c < columns; ++c) {
+      if (stmt->ColumnIsNull(c)) {
+        values.emplace_back();
+      } else {
+        values.emplace_back(stmt->ColumnText(c));
+      }
+    }
+    rows.push_back(std::move(values));
   }
-  return out;
+  return rows;
 }
 
 Result<std::optional<int64_t>> SqliteDriver::DatabaseSize() {
