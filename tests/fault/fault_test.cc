@@ -1,7 +1,7 @@
 // Fault injection (ctest label `fault`): strata killed with SIGKILL at random points of a
 // 40-revision run on both drivers, the PostgreSQL server crashed (pg_ctl restart -m immediate)
 // in the middle of a transactional and of a `Transactional: false` revision, the TCP connection
-// cut by a proxy, and SIGTERM. After each fault the version table must match the schema (read
+// cut by a proxy, SIGTERM, and a backup that fills its disk (a 256 KB tmpfs). After each fault the version table must match the schema (read
 // with `strata schema`, the snapshot module) and the next run must finish, or stop with exit 7
 // naming the revision that was cut part way.
 //
@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -417,6 +418,88 @@ TEST_P(Sigterm, BehavesLikeCtrlC) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Sigterm, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& p) { return std::string(BackendName(p.param)); });
+
+}  // namespace
+}  // namespace strata::testing
+
+namespace strata::testing {
+namespace {
+
+// A tmpfs of `kb` KB mounted for the test's lifetime (root only; skipped where mount is not
+// allowed, e.g. an unprivileged container).
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& dir, int kb) : dir_(dir) {
+    std::filesystem::create_directories(dir_);
+    bool ok = false;
+    error_ = Capture(
+        "mount -t tmpfs -o size=" + std::to_string(kb) + "k tmpfs " + ShellQuote(dir_) + " 2>&1",
+        &ok);
+    mounted_ = ok;
+  }
+  ~SmallDisk() {
+    if (mounted_) Capture("umount " + ShellQuote(dir_) + " 2>&1");
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+  // Regular files and folders left in it.
+  std::vector<std::string> Entries() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      out.push_back(e.path().filename().string());
+    }
+    return out;
+  }
+
+ private:
+  std::string dir_, error_;
+  bool mounted_ = false;
+};
+
+class FullDisk : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(FullDisk, ABackupThatRunsOutOfSpaceFailsCleanlyAndMigratesNothing) {
+  Workspace ws;
+  STRATA_CREATE_TEST_DB(db, GetParam(), ws.dir());
+  if (getuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  SmallDisk disk(ws.path("backups"), 256);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << disk.error();
+  ws.SetEnv("STRATA_URL", db->url());
+  ws.Write("strata.toml", "backup_dir = \"backups\"\n");
+  ws.Write(
+      "migrations/jjjj0001_rev.sql",
+      RevisionText("jjjj0001", "",
+                   "CREATE TABLE big (id integer, pad text);\n"
+                   "INSERT INTO big SELECT x, x || 'a' || (x * 7919) || 'b' || (x * 104729) || "
+                   "'c' || (x * 1299709) || 'd' || (x * 15485863) FROM (WITH RECURSIVE c(x) "
+                   "AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60000) SELECT x "
+                   "FROM c) AS s;",
+                   "DROP TABLE big;"));
+  ws.Write("migrations/jjjj0002_rev.sql",
+           RevisionText("jjjj0002", "jjjj0001", "CREATE TABLE after (id integer);",
+                        "DROP TABLE after;"));
+  ASSERT_EQ(ws.Run({"upgrade", "jjjj0001"}).code, 0);
+
+  // 256 KB cannot hold a backup of a few MB: exit 8, nothing migrated, nothing half-written.
+  Output up = ws.Run({"upgrade", "--backup"});
+  EXPECT_EQ(up.code, 8) << up.err;
+  EXPECT_NE(up.err.find("backup"), std::string::npos) << up.err;
+  EXPECT_EQ(db->Versions(), "jjjj0001");
+  EXPECT_TRUE(disk.Entries().empty()) << "left behind: " << disk.Entries().front();
+
+  Output backup = ws.Run({"backup"});
+  EXPECT_EQ(backup.code, 8) << backup.err;
+  EXPECT_TRUE(disk.Entries().empty()) << "left behind: " << disk.Entries().front();
+
+  // With room again the same command works.
+  ws.Write("strata.toml", "backup_dir = \"roomy\"\n");
+  Output roomy = ws.Run({"upgrade", "--backup"});
+  EXPECT_EQ(roomy.code, 0) << roomy.err;
+  EXPECT_EQ(db->Versions(), "jjjj0002");
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, FullDisk, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& p) { return std::string(BackendName(p.param)); });
 
 }  // namespace
