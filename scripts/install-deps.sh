@@ -14,7 +14,8 @@ for arg in "$@"; do
                    alembic python3-alembic python3-psycopg2 pgbouncer
                    dpkg-dev file man-db bsdextrautils python3-yaml zsh fish python3-pytest)
            pkgs+=(python3-prometheus-client) ;;  # parses serve's /metrics in tests/cli/serve_test.cc
-    --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time) ;;
+    --bench) pkgs+=(hyperfine gcc postgresql-15 alembic python3-alembic python3-psycopg2 sqlite3 time
+                    python3-matplotlib) ;;
   esac
 done
 missing=()

@@ -40,6 +40,8 @@ struct Settings {
   std::vector<std::string> lint_enable;  // [lint] enable = [...]: opt-in rules
   // Revision files larger than this many bytes are refused (a revision's SQL is held in memory).
   uint64_t max_revision_size = kDefaultMaxRevisionSize;
+  // How long `upgrade` waits for standbys to replay the migration (replicas.h); 0 = not at all.
+  std::chrono::milliseconds wait_replicas{0};
 };
 
 struct SettingsOverrides {
@@ -51,6 +53,8 @@ struct SettingsOverrides {
   std::optional<std::string> statement_lock_timeout;
   std::optional<int> retries;
   bool refuse_if_blocked = false;
+  // --wait-replicas[=DURATION]: a duration as in strata.toml; a bad one is a kUsage error.
+  std::optional<std::string> wait_replicas;
 };
 
 // `env` returns the value of an environment variable or nullopt (injected for tests).

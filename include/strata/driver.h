@@ -120,6 +120,17 @@ struct AcceptedFile {
   std::string checksum;
 };
 
+// One streaming standby of a PostgreSQL primary, as pg_stat_replication shows it (replicas.h).
+struct StandbyState {
+  std::string name;         // application_name (the standby's cluster_name, or "walreceiver")
+  std::string client_addr;  // "127.0.0.1", or "local" over a unix socket
+  std::string state;        // "streaming", "catchup", ...
+  std::string replay_lsn;   // empty when the client does not replay (pg_basebackup, pg_receivewal)
+  // How far replay is behind the LSN asked about, in bytes of WAL; 0 once it has replayed it.
+  int64_t behind_bytes = 0;
+  std::optional<double> replay_lag_seconds;  // pg_stat_replication.replay_lag, when known
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -219,6 +230,19 @@ class Driver {
 
   // Aborts the statement running on another thread, if any. Thread-safe.
   virtual void Interrupt() = 0;
+
+  // ---- Replication (replicas.h). Drivers without replication keep the defaults. ----
+  // True when the server is a standby in recovery (read-only): migrations are refused there.
+  virtual Result<bool> IsStandby() { return false; }
+  // The WAL position just past everything committed so far ("0/3000148"); empty without WAL.
+  virtual Result<std::string> CurrentWalLsn() { return std::string(); }
+  // Every standby streaming from this server, with how far its replay is behind `lsn` (empty:
+  // behind the current WAL position). Empty when there are none.
+  virtual Result<std::vector<StandbyState>> Standbys(const std::string& lsn) {
+    (void)lsn;
+    return std::vector<StandbyState>();
+  }
+
 
   // Runs one statement outside any migration step and returns its rows, every column as text
   // (nullopt for NULL); for the operations that read what the methods above do not (backup

@@ -74,6 +74,7 @@ struct DatabaseStatus {
   std::vector<ChangedRevision> changed;
   std::vector<LogEntry> unresolved_failures;
   SchemaDrift drift;
+  std::vector<StandbyState> standbys;  // PostgreSQL: streaming standbys and their replay lag
 };
 
 // Everything `strata status` reports; `runs` caps recent_runs. A version table naming unknown

@@ -58,6 +58,9 @@ nlohmann::json VerifyJson(const VerifyReport& report, const std::string& range);
 
 // `status`: database, dialect, current, unknown_revisions, heads, up_to_date, pending,
 // recent_runs, database_size_bytes, changed, unresolved_failures, schema.
+// Streaming standbys and their replay lag, as `status` reports them (empty without any).
+nlohmann::json StandbysJson(const std::vector<StandbyState>& standbys);
+
 nlohmann::json StatusJson(const DatabaseStatus& status, const std::string& redacted_url,
                           const char* dialect);
 

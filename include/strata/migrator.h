@@ -1,6 +1,6 @@
 // Migrator: runs plans against a database through a Driver (Alembic's MigrationContext).
 //
-// Order of work for upgrade/downgrade: take the migration lock, refuse to go on when a
+// Order of work for upgrade/downgrade: refuse a standby (read-only), take the migration lock, refuse to go on when a
 // non-transactional step failed part way earlier (kNeedsPerson), read the current heads, refuse
 // unknown heads (kNeedsPerson), plan, then apply the steps one by one. When the driver's lock
 // does not span the run (SQLite), each step re-checks the heads inside its own transaction and
@@ -21,6 +21,7 @@
 #include "strata/graph.h"
 #include "strata/inspect.h"
 #include "strata/plan.h"
+#include "strata/replicas.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -40,6 +41,10 @@ struct RunResult {
   int steps_applied = 0;
   // Upgrade with allow_changed: the applied revisions whose edited files it accepted.
   std::vector<ChangedRevision> accepted;
+  // Upgrade with wait_replicas, when steps were applied: the WAL position waited for and the
+  // standbys that replayed it.
+  std::string commit_lsn;
+  std::vector<StandbyState> standbys;
 };
 
 class Migrator {
@@ -65,6 +70,11 @@ class Migrator {
   // Lets Upgrade accept applied revisions' changed files (`upgrade --allow-changed`).
   void set_allow_changed(bool allow) { allow_changed_ = allow; }
 
+  // `upgrade --wait-replicas` (replicas.h): after the last step committed and the migration lock
+  // is released, Upgrade waits until every standby replayed it; kReplicaLag (exit 8) when
+  // wait.timeout runs out. A timeout of 0 turns it off. wait.interrupted is set by Interrupt().
+  void set_wait_replicas(ReplicaWait wait) { wait_replicas_ = std::move(wait); }
+
  private:
   enum class Kind { kUpgrade, kDowngrade };
   Result<RunResult> Run(Kind kind, std::string_view target);
@@ -76,6 +86,7 @@ class Migrator {
   MigrationObserver* observer_;
   std::atomic<bool> interrupted_{false};
   bool allow_changed_ = false;
+  ReplicaWait wait_replicas_;
 };
 
 // "strata <version>"; stored in strata_log.strata_version.

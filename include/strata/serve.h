@@ -134,6 +134,11 @@ class ProbeServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Standby replay lag as metrics (replicas.h): strata_standbys, and per standby
+// strata_standby_replay_lag_bytes and strata_standby_replay_lag_seconds (labels standby,
+// client_addr). ProbeServer serves them on /metrics with every reading.
+std::vector<MetricFamily> StandbyMetrics(const std::vector<StandbyState>& standbys);
+
 // Parses "ADDR:PORT", "[::1]:PORT" or ":PORT" (all addresses). kUsage naming the text.
 Status ParseListenAddress(const std::string& text, std::string* host, int* port);
 

@@ -28,6 +28,9 @@ enum class ErrorKind : int {
   kPending = 6,          // `check` found pending revisions, `lint` found problems
   kNeedsPerson = 7,      // the database is in a state that needs a person
   kBackupFailed = 8,     // a backup or restore failed; nothing was migrated
+  // The same exit code (DESIGN §4): standbys did not replay a committed migration within
+  // wait_replicas (the migration itself is committed).
+  kReplicaLag = kBackupFailed,
 };
 
 // Human-readable name of a kind ("usage error", ...).
@@ -53,6 +56,7 @@ class [[nodiscard]] Status {
   static Status BackupFailed(std::string msg) {
     return {ErrorKind::kBackupFailed, std::move(msg)};
   }
+  static Status ReplicaLag(std::string msg) { return {ErrorKind::kReplicaLag, std::move(msg)}; }
 
   bool ok() const { return kind_ == ErrorKind::kOk; }
   ErrorKind kind() const { return kind_; }

@@ -78,6 +78,7 @@ struct MigrateOptions {
   std::string dialect;         // --dialect for --sql; empty = from the URL's scheme
   bool allow_changed = false;  // upgrade although applied files changed
   bool backup = false;         // --backup: take a backup first when there is something to apply
+  bool wait_replicas = false;  // --wait-replicas[=T]: wait for standbys (T in the settings)
 };
 Status RunUpgrade(const Context& ctx, const MigrateOptions& o);
 Status RunDowngrade(const Context& ctx, const MigrateOptions& o);

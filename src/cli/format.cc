@@ -96,6 +96,14 @@ bool g_json_printed = false;
 
 bool JsonPrinted() { return g_json_printed; }
 
+void PrintJsonLine(const nlohmann::json& doc) {
+  g_json_printed = true;
+  std::string s = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  s += '\n';
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+}
+
 void PrintJson(const nlohmann::json& doc) {
   g_json_printed = true;
   // Replaced rather than thrown on: schema definitions read from a database may hold bytes that

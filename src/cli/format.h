@@ -34,6 +34,8 @@ std::string DifferenceLines(const std::vector<ObjectDifference>& differences,
 
 // Prints a JSON document and a newline on stdout.
 void PrintJson(const nlohmann::json& doc);
+// Prints a JSON document on one line of stdout, flushed (JSON lines: fleet runs, one per target).
+void PrintJsonLine(const nlohmann::json& doc);
 // Whether a command already printed its document (then an error adds none: one per command).
 bool JsonPrinted();
 

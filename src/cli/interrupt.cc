@@ -48,4 +48,6 @@ InterruptScope::~InterruptScope() {
 
 bool InterruptScope::Interrupted() { return g_interrupted.load(); }
 
+const std::atomic<bool>* InterruptScope::Flag() { return &g_interrupted; }
+
 }  // namespace strata::cli

@@ -4,6 +4,8 @@
 #ifndef STRATA_CLI_INTERRUPT_H_
 #define STRATA_CLI_INTERRUPT_H_
 
+#include <atomic>
+
 #include "strata/migrator.h"
 
 namespace strata::cli {
@@ -20,6 +22,8 @@ class InterruptScope {
 
   // True when a signal arrived while the scope was active.
   static bool Interrupted();
+  // The flag behind Interrupted(), for work that polls it on other threads (fleet runs).
+  static const std::atomic<bool>* Flag();
 
  private:
   static void Install();

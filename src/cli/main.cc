@@ -9,6 +9,7 @@
 
 #include "cli/cli_docs.h"
 #include "cli/commands.h"
+#include "cli/fleet.h"
 #include "cli/format.h"
 #include "strata/migrator.h"
 
@@ -42,6 +43,34 @@ std::vector<std::string> ProtectNegativeTargets(int argc, char** argv) {
   return args;
 }
 
+// `--wait-replicas[=T]`: CLI11 would take a bare option's next argument (the TARGET) as its
+// value, so the `=T` form is split off into a hidden option here.
+void SplitWaitReplicas(std::vector<std::string>& args) {
+  constexpr std::string_view kPrefix = "--wait-replicas=";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") break;
+    if (args[i].rfind(kPrefix, 0) == 0) {
+      std::string value = args[i].substr(kPrefix.size());
+      args[i] = "--wait-replicas";
+      args.insert(args.begin() + static_cast<long>(i) + 1, {"--wait-replicas-timeout", value});
+      i += 2;
+    }
+  }
+}
+
+// The fleet options of upgrade, downgrade, current, check and status (cli/fleet.h).
+void AddFleetOptions(CLI::App* c, FleetCliOptions& f) {
+  c->add_option("--targets", f.targets, "run over a fleet: a file of database URLs, - for stdin");
+  c->add_option("--targets-query", f.targets_query,
+                "run over a fleet: SQL run on --url that returns the database URLs");
+  c->add_option("--parallel", f.parallel, "fleet: targets at once (default 4)");
+  c->add_option("--per-host", f.per_host, "fleet: targets at once on one server (default no cap)");
+  c->add_option("--canary", f.canary,
+                "fleet: run the first N targets alone first; the rest only if all succeeded");
+  c->add_option("--on-error", f.on_error, "fleet: continue (default) or stop after a failure")
+      ->check(CLI::IsMember({"continue", "stop"}));
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"strata: schema migrations for PostgreSQL and SQLite, Alembic-compatible"};
   app.name("strata");
@@ -68,6 +97,9 @@ int Main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--refuse-if-blocked", g.overrides.refuse_if_blocked,
                "exit 5 before running anything when other sessions hold locks in the way");
+
+  std::string wait_replicas_timeout;
+  FleetCliOptions fleet;
 
   Status result;
   // Each command records what to run once parsing succeeded.
@@ -103,7 +135,13 @@ int Main(int argc, char** argv) {
   CurrentOptions current;
   auto* c_current = app.add_subcommand("current", "show the database's revision(s)");
   c_current->add_flag("-v,--verbose", current.verbose, "show each revision in full");
-  c_current->callback([&] { run = [&](const Context& ctx) { return RunCurrent(ctx, current); }; });
+  AddFleetOptions(c_current, fleet);
+  c_current->callback([&] {
+    run = [&](const Context& ctx) {
+      if (fleet.active()) return RunFleetCommand(ctx, FleetCommand::kCurrent, "", fleet, nullptr);
+      return RunCurrent(ctx, current);
+    };
+  });
 
   HeadsOptions heads;
   auto* c_heads = app.add_subcommand("heads", "show the heads of the revision files");
@@ -151,14 +189,35 @@ int Main(int argc, char** argv) {
   c_up->add_flag("--backup", up.backup,
                  "take a backup first when there is something to apply; no migration if it fails "
                  "(exit 8)");
-  c_up->callback([&] { run = [&](const Context& ctx) { return RunUpgrade(ctx, up); }; });
+  c_up->add_flag("--wait-replicas", up.wait_replicas,
+                 "--wait-replicas[=T]: after the last commit, wait up to T (default "
+                 "wait_replicas, else 60s) until every standby replayed it; exit 8 if not");
+  c_up->add_option("--wait-replicas-timeout", wait_replicas_timeout)->group("");
+  AddFleetOptions(c_up, fleet);
+  c_up->callback([&] {
+    run = [&](const Context& ctx) {
+      if (fleet.active()) {
+        return RunFleetCommand(ctx, FleetCommand::kUpgrade, up.target.empty() ? "head" : up.target,
+                               fleet, &up);
+      }
+      return RunUpgrade(ctx, up);
+    };
+  });
 
   MigrateOptions down;
   auto* c_down = app.add_subcommand("downgrade", "undo revisions down to TARGET");
   c_down->add_option("TARGET", down.target, "-N, REV, base; FROM:TO with --sql")->required();
   c_down->add_flag("--sql", down.sql, "print the SQL script instead of running it (no database)");
   c_down->add_option("--dialect", down.dialect, "postgresql or sqlite, for --sql (default: URL's)");
-  c_down->callback([&] { run = [&](const Context& ctx) { return RunDowngrade(ctx, down); }; });
+  AddFleetOptions(c_down, fleet);
+  c_down->callback([&] {
+    run = [&](const Context& ctx) {
+      if (fleet.active()) {
+        return RunFleetCommand(ctx, FleetCommand::kDowngrade, down.target, fleet, &down);
+      }
+      return RunDowngrade(ctx, down);
+    };
+  });
 
   StampOptions stamp;
   auto* c_stamp = app.add_subcommand("stamp", "set the version table without running migrations");
@@ -172,13 +231,28 @@ int Main(int argc, char** argv) {
   c_check->add_option(
       "--wait", check.wait,
       "poll until the database is at (or ahead of) head, up to DURATION (30s, 5min)");
-  c_check->callback([&] { run = [&](const Context& ctx) { return RunCheck(ctx, check); }; });
+  AddFleetOptions(c_check, fleet);
+  c_check->callback([&] {
+    run = [&](const Context& ctx) {
+      if (fleet.active()) {
+        if (!check.wait.empty()) return Status::Usage("check --wait does not apply with --targets");
+        return RunFleetCommand(ctx, FleetCommand::kCheck, "", fleet, nullptr);
+      }
+      return RunCheck(ctx, check);
+    };
+  });
 
   StatusOptions status;
   auto* c_status = app.add_subcommand(
       "status", "current, heads, pending, recent runs, size, changed files, failures");
   c_status->add_option("-n,--runs", status.runs, "recent runs to show (default 10)");
-  c_status->callback([&] { run = [&](const Context& ctx) { return RunStatus(ctx, status); }; });
+  AddFleetOptions(c_status, fleet);
+  c_status->callback([&] {
+    run = [&](const Context& ctx) {
+      if (fleet.active()) return RunFleetCommand(ctx, FleetCommand::kStatus, "", fleet, nullptr);
+      return RunStatus(ctx, status);
+    };
+  });
 
   SchemaOptions schema;
   auto* c_schema = app.add_subcommand("schema", "print the database's normalised schema");
@@ -290,6 +364,7 @@ int Main(int argc, char** argv) {
   c_ids->callback([&] { run = [&](const Context& ctx) { return RunRevisionIds(ctx); }; });
 
   std::vector<std::string> args = ProtectNegativeTargets(argc, argv);
+  SplitWaitReplicas(args);
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {
     app.parse(args);
@@ -305,6 +380,7 @@ int Main(int argc, char** argv) {
   if (!config.empty()) g.overrides.config = config;
   if (!statement_lock_timeout.empty()) g.overrides.statement_lock_timeout = statement_lock_timeout;
   if (retries >= 0) g.overrides.retries = retries;
+  if (!wait_replicas_timeout.empty()) g.overrides.wait_replicas = wait_replicas_timeout;
   if (schema.format == "json") g.format = "json";  // `schema --format json`: errors as JSON too
   bool json = g.format == "json";
 

@@ -1,6 +1,11 @@
 // `strata upgrade`, `strata downgrade`, `strata stamp`: run a plan through the Migrator.
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+
 #include "cli/backup_run.h"
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -83,6 +88,28 @@ Status PrintOfflineScript(const Context& ctx, Command command, const MigrateOpti
   return Status::Ok();
 }
 
+// `--wait-replicas[=T]` or strata.toml's wait_replicas: how long upgrade waits for standbys.
+std::chrono::milliseconds WaitReplicasTimeout(const Context& ctx, bool flag) {
+  std::chrono::milliseconds wait = ctx.settings().wait_replicas;
+  if (flag && wait.count() == 0) wait = std::chrono::seconds(60);
+  return wait;
+}
+
+// Each standby's lag while upgrade waits, on stderr, about once a second.
+std::function<void(const std::vector<StandbyState>&)> LagPrinter(const Context& ctx) {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  bool quiet = ctx.quiet();
+  return [last, quiet](const std::vector<StandbyState>& behind) {
+    auto now = std::chrono::steady_clock::now();
+    if (quiet || now - *last < std::chrono::seconds(1)) return;
+    *last = now;
+    std::string line = "Waiting for standbys to replay the migration:";
+    for (const StandbyState& s : behind) line += " " + StandbyLagText(s) + ";";
+    line.pop_back();
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+}
+
 // `upgrade --backup`: a backup first, only when the plan has steps; a failed backup stops the
 // upgrade before anything runs (exit 8). Returns the backup's JSON (null when none was taken).
 Result<nlohmann::json> BackupBeforeUpgrade(const Context& ctx, Driver& driver,
@@ -104,7 +131,7 @@ Result<nlohmann::json> BackupBeforeUpgrade(const Context& ctx, Driver& driver,
 }
 
 Status Migrate(const Context& ctx, Command command, const std::string& target, bool purge,
-               bool allow_changed = false, bool backup = false) {
+               bool allow_changed = false, bool backup = false, bool wait_replicas = false) {
   Result<RevisionGraph> graph = ctx.LoadGraph();
   if (!graph.ok()) return graph.status();
   Result<std::unique_ptr<Driver>> db = ctx.OpenDatabase();
@@ -119,6 +146,12 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
   ProgressObserver observer(ctx);
   Migrator migrator(**db, *graph, &observer);
   migrator.set_allow_changed(allow_changed);
+  if (command == Command::kUpgrade) {
+    ReplicaWait wait;
+    wait.timeout = WaitReplicasTimeout(ctx, wait_replicas);
+    wait.on_progress = LagPrinter(ctx);
+    migrator.set_wait_replicas(std::move(wait));
+  }
   Result<RunResult> result = Status::Ok();
   {
     InterruptScope interrupt(migrator);
@@ -141,6 +174,16 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
                                                       : "stamp";
   if (ctx.json()) {
     nlohmann::json doc = RunJson(name, target, ctx.redacted_url(), *result, observer.steps());
+    if (command == Command::kUpgrade && !result->commit_lsn.empty()) {
+      nlohmann::json standbys = nlohmann::json::array();
+      for (const StandbyState& s : result->standbys) {
+        standbys.push_back({{"name", s.name},
+                            {"client_addr", s.client_addr},
+                            {"replay_lsn", s.replay_lsn},
+                            {"behind_bytes", s.behind_bytes}});
+      }
+      doc["replicas"] = {{"commit_lsn", result->commit_lsn}, {"standbys", standbys}};
+    }
     if (command == Command::kUpgrade) doc["backup"] = backup_json;
     PrintJson(doc);
   } else if (command == Command::kStamp) {
@@ -149,6 +192,11 @@ Status Migrate(const Context& ctx, Command command, const std::string& target, b
   } else if (result->steps_applied == 0) {
     ctx.Progress(
         fmt::format("Nothing to do: the database is at {}.", RevisionList(result->heads_after)));
+  } else if (!result->commit_lsn.empty()) {
+    int replaying = 0;
+    for (const StandbyState& s : result->standbys) replaying += ReplaysWal(s) ? 1 : 0;
+    ctx.Progress(fmt::format("{} standby(s) replayed the migration (WAL {}).", replaying,
+                             result->commit_lsn));
   }
   return Status::Ok();
 }
@@ -161,7 +209,7 @@ Status RunUpgrade(const Context& ctx, const MigrateOptions& o) {
   if (o.sql) return PrintOfflineScript(ctx, Command::kUpgrade, o, target);
   if (!o.dialect.empty()) return Status::Usage("--dialect only applies with --sql");
   return Migrate(ctx, Command::kUpgrade, target, false, o.allow_changed,
-                 o.backup || ctx.settings().backup_before_upgrade);
+                 o.backup || ctx.settings().backup_before_upgrade, o.wait_replicas);
 }
 
 Status RunDowngrade(const Context& ctx, const MigrateOptions& o) {

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "strata/inspect.h"
+#include "strata/replicas.h"
 
 namespace strata::cli {
 namespace {
@@ -61,6 +62,20 @@ std::string DriftText(const SchemaDrift& drift) {
       drift.hash.substr(0, 12));
 }
 
+// Only when the server has standbys: a line per standby with its replay lag.
+std::string StandbysText(const std::vector<StandbyState>& standbys) {
+  if (standbys.empty()) return "";
+  std::string out =
+      fmt::format("Standbys: {} streaming from this server, replay lag:\n", standbys.size());
+  for (const StandbyState& s : standbys) {
+    out += "  " +
+           (ReplaysWal(s) ? StandbyLagText(s)
+                          : s.name + " (" + s.client_addr + "): does not replay WAL") +
+           "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 Status RunStatus(const Context& ctx, const StatusOptions& o) {
@@ -107,6 +122,7 @@ Status RunStatus(const Context& ctx, const StatusOptions& o) {
     }
   }
   out += DriftText(s->drift);
+  out += StandbysText(s->standbys);
   if (s->unresolved_failures.empty()) {
     out += "Failures: none unresolved\n";
   } else {

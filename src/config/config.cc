@@ -143,6 +143,8 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
     } else if (key == "backup_keep_days") {
       st = ReadNonNegativeInt(file, node, key, n);
       if (st.ok()) s.backup_keep_days = static_cast<int>(n);
+    } else if (key == "wait_replicas") {
+      st = ReadDuration(file, node, key, s.wait_replicas);
     } else if (key == "backup_before_upgrade") {
       st = ReadBool(file, node, key, s.backup_before_upgrade);
     } else if (key == "pg_dump_path") {
@@ -184,7 +186,7 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
                            "version_schema, lock_timeout, statement_lock_timeout, retries, "
                            "idle_in_transaction_threshold, refuse_if_blocked, "
                            "max_revision_size, backup_dir, backup_keep_days, "
-                           "backup_before_upgrade, pg_dump_path, [lint] allow",
+                           "backup_before_upgrade, pg_dump_path, wait_replicas, [lint] allow",
                            key))
                .WithLocation(file, LineOf(node));
     }
@@ -307,6 +309,16 @@ Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env)
     s.retries = *overrides.retries;
   }
   if (overrides.refuse_if_blocked) s.refuse_if_blocked = true;
+  if (overrides.wait_replicas) {
+    auto d = ParseDuration(*overrides.wait_replicas);
+    if (!d || d->count() <= 0) {
+      return Status::Usage(fmt::format(
+          "--wait-replicas must be a positive duration in seconds (e.g. 30, 500ms, 2min), not "
+          "'{}'",
+          *overrides.wait_replicas));
+    }
+    s.wait_replicas = *d;
+  }
   if (s.dir.empty()) return Status::InvalidScripts("setting 'dir' must not be empty");
   if (s.url.empty())
     return Status::InvalidScripts(fmt::format("the database URL from {} is empty", s.url_source));
@@ -357,6 +369,11 @@ dir = "{}"
 # backup_keep_days = 7
 # backup_before_upgrade = false
 # pg_dump_path = "/usr/lib/postgresql/16/bin"
+
+# PostgreSQL only. After the last revision commits, `upgrade` waits up to this long until every
+# streaming standby has replayed it (exit 8 naming the standbys that lag when it runs out; the
+# migration itself stays committed). Also --wait-replicas[=DURATION].
+# wait_replicas = "60s"
 
 # [lint]
 # allow = ["drop-column"]

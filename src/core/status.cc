@@ -23,7 +23,7 @@ const char* ErrorKindName(ErrorKind kind) {
     case ErrorKind::kNeedsPerson:
       return "database needs attention";
     case ErrorKind::kBackupFailed:
-      return "backup or restore failed";
+      return "backup or restore failed, or standbys lag";
   }
   return "error";
 }

@@ -1,5 +1,7 @@
 #include "strata/json_report.h"
 
+#include "strata/replicas.h"
+
 namespace strata {
 namespace {
 
@@ -52,6 +54,22 @@ nlohmann::json DriftJson(const SchemaDrift& drift) {
 
 }  // namespace
 
+nlohmann::json StandbysJson(const std::vector<StandbyState>& standbys) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const StandbyState& s : standbys) {
+    list.push_back(
+        {{"name", s.name},
+         {"client_addr", s.client_addr},
+         {"state", s.state},
+         {"replay_lsn",
+          s.replay_lsn.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.replay_lsn)},
+         {"replay_lag_bytes", s.behind_bytes},
+         {"replay_lag_seconds",
+          s.replay_lag_seconds ? nlohmann::json(*s.replay_lag_seconds) : nlohmann::json(nullptr)}});
+  }
+  return list;
+}
+
 nlohmann::json StatusJson(const DatabaseStatus& s, const std::string& redacted_url,
                           const char* dialect) {
   nlohmann::json pending = nlohmann::json::array();
@@ -76,7 +94,8 @@ nlohmann::json StatusJson(const DatabaseStatus& s, const std::string& redacted_u
            s.database_size ? nlohmann::json(*s.database_size) : nlohmann::json(nullptr)},
           {"changed", changed},
           {"unresolved_failures", failures},
-          {"schema", DriftJson(s.drift)}};
+          {"schema", DriftJson(s.drift)},
+          {"standbys", StandbysJson(s.standbys)}};
 }
 
 nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,

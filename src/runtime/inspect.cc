@@ -117,6 +117,12 @@ Result<DatabaseStatus> InspectDatabase(Driver& driver, const RevisionGraph& grap
   Result<std::optional<int64_t>> size = driver.DatabaseSize();
   if (!size.ok()) return size.status();
   s.database_size = *size;
+  // Standbys and their replay lag behind the primary's WAL position now (none on SQLite, nor on
+  // a server with none). A role that may not read pg_stat_replication's details still sees the
+  // rows, with empty positions.
+  Result<std::vector<StandbyState>> standbys = driver.Standbys("");
+  if (!standbys.ok()) return standbys.status();
+  s.standbys = std::move(standbys).value();
   Result<std::vector<LogEntry>> failures = driver.UnresolvedFailures();
   if (!failures.ok()) return failures.status();
   s.unresolved_failures = std::move(failures).value();

@@ -99,7 +99,23 @@ Result<std::vector<std::string>> Migrator::Current() {
   return Sorted(std::move(versions).value());
 }
 
-Result<RunResult> Migrator::Upgrade(std::string_view target) { return Run(Kind::kUpgrade, target); }
+Result<RunResult> Migrator::Upgrade(std::string_view target) {
+  Result<RunResult> result = Run(Kind::kUpgrade, target);
+  if (!result.ok() || result->steps_applied == 0 || wait_replicas_.timeout.count() <= 0) {
+    return result;
+  }
+  // After Run released the migration lock: other runs need not wait for the standbys too.
+  Result<std::string> lsn = driver_.CurrentWalLsn();
+  if (!lsn.ok()) return lsn.status();
+  if (lsn->empty()) return result;  // no WAL, no standbys (SQLite)
+  result->commit_lsn = *lsn;
+  ReplicaWait wait = wait_replicas_;
+  wait.interrupted = &interrupted_;
+  STRATA_RETURN_IF_ERROR(WaitForStandbys(driver_, *lsn, wait));
+  Result<std::vector<StandbyState>> standbys = driver_.Standbys(*lsn);
+  if (standbys.ok()) result->standbys = std::move(standbys).value();
+  return result;
+}
 
 Result<RunResult> Migrator::Downgrade(std::string_view target) {
   return Run(Kind::kDowngrade, target);
@@ -118,6 +134,7 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
         RevisionList(heads));
   };
 
+  STRATA_RETURN_IF_ERROR(RefuseStandby(driver_));
   STRATA_RETURN_IF_ERROR(driver_.AcquireLock());
   LockGuard lock(driver_);
 
@@ -172,7 +189,12 @@ Result<RunResult> Migrator::Run(Kind kind, std::string_view target) {
     run.record_schema_hash = i + 1 == plan->steps.size();
     auto t0 = std::chrono::steady_clock::now();
     Result<StepOutcome> outcome = driver_.ApplyStep(run);
-    if (!outcome.ok()) return outcome.status();
+    if (!outcome.ok()) {
+      // Every failure of a step names it, a lost connection included.
+      Status failed = outcome.status();
+      if (failed.revision().empty()) failed = std::move(failed).WithRevision(step.revision->id);
+      return failed;
+    }
     if (*outcome == StepOutcome::kStale) {
       // Another process applied steps since we planned. Re-read and re-plan towards the same
       // heads; when it already got there, there is nothing left for us to do.
@@ -225,6 +247,7 @@ Status Migrator::AcceptChangedFiles(const std::vector<ChangedRevision>& changed)
 }
 
 Result<RunResult> Migrator::Stamp(std::string_view target, bool purge) {
+  STRATA_RETURN_IF_ERROR(RefuseStandby(driver_));
   STRATA_RETURN_IF_ERROR(driver_.AcquireLock());
   LockGuard lock(driver_);
 

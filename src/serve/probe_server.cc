@@ -194,6 +194,13 @@ struct ProbeServer::Impl {
             static_cast<double>(last.created_unix) + static_cast<double>(last.duration_ms) / 1000.0;
       }
     }
+    // Standbys' replay lag (none on SQLite or a server without standbys); a role that may not
+    // read pg_stat_replication only loses these series.
+    Result<std::vector<StandbyState>> standbys = driver->Standbys("");
+    if (standbys.ok()) {
+      std::vector<MetricFamily> lag = StandbyMetrics(*standbys);
+      r.extra.insert(r.extra.end(), lag.begin(), lag.end());
+    }
     for (const auto& provider : options.extra_metrics) {
       std::vector<MetricFamily> more = provider(driver.get());
       r.extra.insert(r.extra.end(), more.begin(), more.end());

@@ -71,6 +71,10 @@ class PostgresDriver final : public Driver {
   Result<std::optional<RecordedSchema>> LastRecordedSchema() override;
   Result<std::string> CreateScratchDatabase(const std::string& name) override;
   Status DropScratchDatabase(const std::string& name) override;
+  // postgres_replication.cc
+  Result<bool> IsStandby() override;
+  Result<std::string> CurrentWalLsn() override;
+  Result<std::vector<StandbyState>> Standbys(const std::string& lsn) override;
   Result<Rows> Query(const std::string& sql) override;
 
  private:
