@@ -37,6 +37,9 @@ class PartialFile {
     if (!path_.empty()) {
       std::error_code ec;
       fs::remove_all(path_, ec);
+      // SQLite's side files of the destination: a backup that failed for lack of space cannot
+      // roll its journal back and leaves it behind.
+      for (const char* suffix : {"-journal", "-wal", "-shm"}) fs::remove(path_ + suffix, ec);
     }
   }
   void Release() { path_.clear(); }
