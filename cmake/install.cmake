@@ -18,6 +18,13 @@ install(DIRECTORY include/strata DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" FILES
 install(FILES "${PROJECT_BINARY_DIR}/include/strata/version.h"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/strata")
 
+# The Python package (strata/__init__.py and the _strata extension), when it is built.
+if(TARGET _strata)
+  install(TARGETS _strata LIBRARY DESTINATION "${STRATA_INSTALL_PYTHONDIR}/strata")
+  install(FILES "${STRATA_PYTHON_DIR}/__init__.py" "${STRATA_PYTHON_DIR}/__init__.pyi"
+    "${STRATA_PYTHON_DIR}/py.typed" DESTINATION "${STRATA_INSTALL_PYTHONDIR}/strata")
+endif()
+
 set(strata_cmakedir "${CMAKE_INSTALL_LIBDIR}/cmake/strata")
 install(EXPORT strataTargets NAMESPACE strata:: DESTINATION "${strata_cmakedir}")
 configure_package_config_file(cmake/strataConfig.cmake.in

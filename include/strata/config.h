@@ -36,7 +36,8 @@ struct Settings {
   int backup_keep_days = 7;
   bool backup_before_upgrade = false;  // `upgrade` behaves as `upgrade --backup`
   std::string pg_dump_path;            // a pg_dump executable, or the folder holding one
-  std::vector<std::string> lint_allow;  // [lint] allow = [...]
+  std::vector<std::string> lint_allow;   // [lint] allow = [...]
+  std::vector<std::string> lint_enable;  // [lint] enable = [...]: opt-in rules
   // Revision files larger than this many bytes are refused (a revision's SQL is held in memory).
   uint64_t max_revision_size = kDefaultMaxRevisionSize;
 };

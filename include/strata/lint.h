@@ -14,6 +14,7 @@
 #ifndef STRATA_LINT_H_
 #define STRATA_LINT_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -38,6 +39,9 @@ struct LintRule {
   std::string_view safe_pattern;  // one line: what to write instead
   std::string_view rationale;     // why, for docs/lint.md
   bool postgres_only;             // skipped when linting for SQLite
+  std::string_view pg_versions = "all";  // the PostgreSQL versions the risk applies to
+  bool sqlite_only = false;              // skipped when linting for PostgreSQL
+  bool opt_in = false;                   // off unless `[lint] enable` names it
 };
 
 // Every rule, in the order docs/lint.md lists them.
@@ -73,12 +77,29 @@ struct LintConfig {
   // statement_lock_timeout is set in the settings: the runtime sets lock_timeout itself, so the
   // missing-lock-timeout rule does not apply.
   bool statement_lock_timeout_set = false;
+  // A statement_timeout is set for the migration's sessions (the database, the role or the
+  // caller): the missing-statement-timeout rule does not apply.
+  bool statement_timeout_set = false;
   // Rule ids silenced everywhere ([lint] allow in strata.toml).
   std::vector<std::string> allow;
+  // Opt-in rules turned on ([lint] enable in strata.toml), e.g. require-table-schema.
+  std::vector<std::string> enable;
   // Ids of the revisions not yet applied to the target database, when a database was consulted.
   // Tables they create count as new and empty. nullopt: no database; a table created in an
   // earlier revision exists (and may hold data).
   std::optional<std::set<std::string>> pending;
+  // The target server's major version (from --url or --pg-version); 0 = not known. Above 15, a
+  // statement the PostgreSQL 15 parser cannot read that uses newer DDL words is a note, not a
+  // parse-error.
+  int pg_version = 0;
+  // Volatility of functions in the target database ('i', 's', 'v' by name, from
+  // pg_proc.provolatile), when --url names one; functions the history creates take precedence.
+  std::map<std::string, char> function_volatility;
+  // The live catalog, when --url names a PostgreSQL database: the definitions of its columns
+  // (`ALTER TABLE t ADD COLUMN c type ...`) and functions (`CREATE FUNCTION ...`), as
+  // `strata schema` prints them. They seed the history model before the first revision, so a
+  // table made outside strata has its columns' types, and a user function its volatility.
+  std::vector<std::string> catalog;
 };
 
 struct LintReport {

@@ -24,7 +24,9 @@ struct LintRequest {
   std::string dialect;             // "postgresql" | "postgres" | "sqlite"; empty = decided
   Settings settings;
   DriverOptions driver;       // to open settings.url when use_database
-  bool use_database = false;  // report only revisions pending in the database
+  bool use_database = false;  // report only revisions pending in the database, and read the
+                              // live PostgreSQL catalog (column types, function volatility)
+  int pg_version = 0;         // the target server's major version (--pg-version); 0 = unknown
 };
 
 struct LintRun {

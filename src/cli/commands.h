@@ -66,6 +66,7 @@ Status RunShow(const Context& ctx, const ShowOptions& o);
 struct LintOptions {
   std::vector<std::string> paths;  // revision files or folders; empty = the migrations folder
   std::string dialect;             // "postgresql" | "sqlite"; empty = from the URL's scheme
+  int pg_version = 0;              // --pg-version: the target server's major version; 0 = unknown
 };
 // Exit 6 (kPending) when a finding of severity error remains; warnings alone exit 0. Exit 3 for
 // unreadable or malformed revision files.

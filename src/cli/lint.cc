@@ -17,6 +17,7 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   request.driver = ctx.driver_options();
   // lint does not connect to a database by itself: only a URL given on the command line.
   request.use_database = ctx.settings().url_source == "--url";
+  request.pg_version = o.pg_version;
   Result<LintRun> run = LintFiles(request);
   if (!run.ok()) return run.status();
   const LintReport& all = run->report;

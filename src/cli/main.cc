@@ -134,6 +134,9 @@ int Main(int argc, char** argv) {
   c_lint->add_option("PATHS", lint.paths, "revision files or folders (default: the migrations)");
   c_lint->add_option("--dialect", lint.dialect, "postgresql or sqlite (default: the URL's)")
       ->check(CLI::IsMember({"postgresql", "postgres", "sqlite"}));
+  c_lint->add_option("--pg-version", lint.pg_version,
+                     "the target PostgreSQL major version (newer syntax than 15 is a note)")
+      ->check(CLI::Range(9, 99));
   c_lint->callback([&] { run = [&](const Context& ctx) { return RunLint(ctx, lint); }; });
 
   MigrateOptions up;

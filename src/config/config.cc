@@ -153,13 +153,15 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
         st = BadValue(file, node, key, "a table ([lint])");
       } else {
         for (auto&& [lk, lnode] : *lint) {
-          if (lk.str() != "allow") {
-            problems.push_back(Status::InvalidScripts(fmt::format("unknown setting 'lint.{}'; "
-                                                                  "the [lint] table takes 'allow'",
-                                                                  lk.str()))
-                                   .WithLocation(file, LineOf(lnode)));
+          if (lk.str() != "allow" && lk.str() != "enable") {
+            problems.push_back(
+                Status::InvalidScripts(fmt::format("unknown setting 'lint.{}'; "
+                                                   "the [lint] table takes 'allow' and 'enable'",
+                                                   lk.str()))
+                    .WithLocation(file, LineOf(lnode)));
             continue;
           }
+          std::vector<std::string>& into = lk.str() == "allow" ? s.lint_allow : s.lint_enable;
           const toml::array* arr = lnode.as_array();
           bool good = arr != nullptr;
           if (arr) {
@@ -167,10 +169,13 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
               if (!el.is_string())
                 good = false;
               else
-                s.lint_allow.push_back(*el.value<std::string>());
+                into.push_back(*el.value<std::string>());
             }
           }
-          if (!good) problems.push_back(BadValue(file, lnode, "lint.allow", "a list of rule ids"));
+          if (!good) {
+            problems.push_back(
+                BadValue(file, lnode, "lint." + std::string(lk.str()), "a list of rule ids"));
+          }
         }
       }
     } else {

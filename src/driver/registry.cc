@@ -64,6 +64,10 @@ std::vector<std::string> ModuleCandidates() {
   if (!object_dir.empty() && object_dir != exe_dir) {
     add(object_dir / "strata" / plugin::kPostgresModuleName);
     add(object_dir / plugin::kPostgresModuleName);
+#ifdef STRATA_POSTGRES_MODULE_FROM_PYTHON
+    // The Python extension, installed in <prefix>/lib/python3/dist-packages/strata/.
+    add(object_dir / STRATA_POSTGRES_MODULE_FROM_PYTHON / plugin::kPostgresModuleName);
+#endif
   }
 #ifdef STRATA_POSTGRES_MODULE_INSTALL_PATH
   add(STRATA_POSTGRES_MODULE_INSTALL_PATH);

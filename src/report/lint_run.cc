@@ -10,6 +10,7 @@
 #include "strata/migrator.h"
 #include "strata/plan.h"
 #include "strata/script.h"
+#include "strata/snapshot.h"
 #include "strata/url.h"
 
 namespace strata {
@@ -54,6 +55,21 @@ Result<std::optional<std::set<std::string>>> PendingIds(const LintRequest& o,
   return std::optional<std::set<std::string>>(std::move(ids));
 }
 
+// The live catalog's column and function definitions, for the history model (LintConfig::catalog),
+// when the database to look at is PostgreSQL. Empty otherwise.
+Result<std::vector<std::string>> LiveCatalog(const LintRequest& o, const DatabaseUrl& url) {
+  std::vector<std::string> out;
+  if (!o.use_database || url.kind != DatabaseKind::kPostgres) return out;
+  Result<std::unique_ptr<Driver>> db = OpenDriver(url, o.driver);
+  if (!db.ok()) return db.status();
+  Result<SchemaSnapshot> snapshot = (*db)->Snapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  for (SchemaObject& o2 : snapshot->objects) {
+    if (o2.kind == "column" || o2.kind == "function") out.push_back(std::move(o2.definition));
+  }
+  return out;
+}
+
 nlohmann::json FindingJson(const LintFinding& f) {
   return {{"rule", f.rule},
           {"severity", LintSeverityName(f.severity)},
@@ -74,11 +90,22 @@ Result<LintRun> LintFiles(const LintRequest& o) {
   LintConfig config;
   config.statement_lock_timeout_set = settings.statement_lock_timeout.count() > 0;
   config.allow = settings.lint_allow;
+  config.enable = settings.lint_enable;
+  config.pg_version = o.pg_version;
   for (const std::string& id : config.allow) {
     if (FindLintRule(id) == nullptr) {
       return Status::InvalidScripts(fmt::format("[lint] allow names an unknown rule '{}'", id))
           .WithLocation(settings.config_file)
           .WithHint("docs/lint.md lists the rule ids");
+    }
+  }
+  for (const std::string& id : config.enable) {
+    const LintRule* rule = FindLintRule(id);
+    if (rule == nullptr || !rule->opt_in) {
+      return Status::InvalidScripts(
+                 fmt::format("[lint] enable names '{}', which is not an opt-in rule", id))
+          .WithLocation(settings.config_file)
+          .WithHint("docs/lint.md lists the opt-in rules (require-table-schema)");
     }
   }
 
@@ -179,6 +206,10 @@ Result<LintRun> LintFiles(const LintRequest& o) {
     config.dialect = guess.dialect;
     dialect_reason = std::move(guess.reason);
   }
+
+  Result<std::vector<std::string>> catalog = LiveCatalog(o, *url);
+  if (!catalog.ok()) return catalog.status();
+  config.catalog = std::move(catalog).value();
 
   LintReport all;
   bool from_database = false;

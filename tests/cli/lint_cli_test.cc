@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/strata_runner.h"
+#include "cli/test_database.h"
 
 namespace strata::testing {
 namespace {
@@ -30,7 +31,9 @@ class LintCliTest : public ::testing::Test {
 TEST_F(LintCliTest, CompilerStyleFindingsAndExit6) {
   UsePostgres();
   Rev("aaaa0001", "", "CREATE TABLE n (a int);");
-  Rev("aaaa0002", "aaaa0001", "SET LOCAL lock_timeout = '1s';\nCREATE INDEX n_a ON n (a);");
+  Rev("aaaa0002", "aaaa0001",
+      "SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '5min';\n"
+      "CREATE INDEX n_a ON n (a);");
   Output o = Strata({"lint"});
   EXPECT_EQ(o.code, 6) << o.out << o.err;
   // RevisionText: 4 header lines, a blank, the marker; the statement is on line 8.
@@ -52,7 +55,7 @@ TEST_F(LintCliTest, DialectComesFromTheFilesWhenNoUrlIsConfigured) {
                                             "SQLite-only)\n"));
   EXPECT_THAT(pg.out, HasSubstr("error[index-not-concurrently]"));
 
-  Rev("aaaa0003", "aaaa0002", "-- PRAGMA in a comment is not SQL\nPRAGMA foreign_keys = ON;");
+  Rev("aaaa0003", "aaaa0002", "-- PRAGMA in a comment is not SQL\nPRAGMA user_version = 3;");
   Output lite = Strata({"lint"});
   EXPECT_EQ(lite.code, 0) << lite.out << lite.err;
   EXPECT_THAT(lite.out, ::testing::StartsWith("lint: SQLite rules (migrations/aaaa0003_rev.sql:8 "
@@ -108,7 +111,7 @@ TEST_F(LintCliTest, PathsLimitTheReportButKeepTheHistory) {
   Output o = Strata({"lint", "migrations/aaaa0002_rev.sql"});
   EXPECT_EQ(o.code, 6);
   EXPECT_THAT(o.out, HasSubstr("error[index-not-concurrently]"));  // n comes from aaaa0001
-  EXPECT_THAT(o.out, Not(HasSubstr("dropping-table")));           // aaaa0001 not reported
+  EXPECT_THAT(o.out, Not(HasSubstr("dropping-table")));            // aaaa0001 not reported
 }
 
 TEST_F(LintCliTest, ConfigAllowAndUnknownRule) {
@@ -137,7 +140,8 @@ TEST_F(LintCliTest, SqliteSkipsPostgresRulesAndSaysSo) {
 
 TEST_F(LintCliTest, HistoryFromTheDatabaseNamedWithUrl) {
   Rev("aaaa0001", "", "CREATE TABLE n (a INTEGER, b INTEGER);", "DROP TABLE n;");
-  Rev("aaaa0002", "aaaa0001", "ALTER TABLE n DROP COLUMN b;", "ALTER TABLE n ADD COLUMN b INTEGER;");
+  Rev("aaaa0002", "aaaa0001", "ALTER TABLE n DROP COLUMN b;",
+      "ALTER TABLE n ADD COLUMN b INTEGER;");
   // Nothing applied yet: n is created by a pending revision, so it is new and empty.
   Output o = Strata({"--url", "sqlite:app.db", "lint"});
   EXPECT_EQ(o.code, 0) << o.out << o.err;
@@ -161,6 +165,66 @@ TEST_F(LintCliTest, ExampleSets) {
   EXPECT_THAT(o.out, HasSubstr("lint: 0 errors, 0 warnings in 10 revisions"));
   o = Strata({"lint", examples + "unsafe"});
   EXPECT_EQ(o.code, 6);
+}
+
+// Opt-in rules are named in [lint] enable; a rule that is not opt-in there is a config error.
+TEST_F(LintCliTest, ConfigEnableTurnsOnOptInRules) {
+  UsePostgres();
+  Rev("aaaa0001", "", "CREATE TABLE app.n (a bigint);\nCREATE TABLE m (a bigint);");
+  Output off = Strata({"lint"});
+  EXPECT_EQ(off.code, 0) << off.out << off.err;
+  EXPECT_THAT(off.out, Not(HasSubstr("require-table-schema")));
+  ws_.Write("strata.toml", "[lint]\nenable = [\"require-table-schema\"]\n");
+  Output on = Strata({"lint"});
+  EXPECT_EQ(on.code, 0) << on.out << on.err;  // a warning
+  EXPECT_THAT(on.out, HasSubstr("migrations/aaaa0001_rev.sql:8: warning[require-table-schema]: m"));
+  ws_.Write("strata.toml", "[lint]\nenable = [\"dropping-table\"]\n");
+  Output bad = Strata({"lint"});
+  EXPECT_EQ(bad.code, 3);
+  EXPECT_THAT(bad.err, HasSubstr("'dropping-table', which is not an opt-in rule"));
+}
+
+// PostgreSQL 16+ DDL is a note, not a failure, when the target is newer than the parser.
+TEST_F(LintCliTest, NewerSyntaxWithPgVersion) {
+  UsePostgres();
+  Rev("aaaa0001", "", "CREATE TABLE n (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL);");
+  Output v15 = Strata({"lint"});
+  EXPECT_EQ(v15.code, 6) << v15.out << v15.err;
+  EXPECT_THAT(v15.out, HasSubstr("error[parse-error]"));
+  Output v18 = Strata({"lint", "--pg-version", "18"});
+  EXPECT_EQ(v18.code, 0) << v18.out << v18.err;
+  EXPECT_THAT(v18.out, HasSubstr("migrations/aaaa0001_rev.sql:7: note: not checked (newer "
+                                 "PostgreSQL syntax)"));
+  EXPECT_EQ(Strata({"lint", "--pg-version", "abc"}).code, 2);
+}
+
+// With --url on PostgreSQL, a table made outside strata has its columns' types and a user
+// function its volatility from the live catalog.
+TEST_F(LintCliTest, LiveCatalogWithUrl) {
+  STRATA_CREATE_TEST_DB(db, Backend::kPostgres, ws_.dir());
+  bool ok = false;
+  db->Query(
+      "CREATE TABLE legacy (id bigint, name varchar(100));"
+      "CREATE FUNCTION slugify(t text) RETURNS text LANGUAGE sql IMMUTABLE AS "
+      "'SELECT lower(t)';",
+      &ok);
+  ASSERT_TRUE(ok);
+  Rev("aaaa0001", "",
+      "SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '1min';\n"
+      "ALTER TABLE legacy ALTER COLUMN name TYPE varchar(200);\n"
+      "ALTER TABLE legacy ADD COLUMN slug text DEFAULT slugify('x');");
+  ws_.Write("strata.toml", "[lint]\nallow = [\"prefer-text\"]\n");
+  Output offline = Strata({"--url", "postgresql://strata@127.0.0.1:1/none", "lint", "--dialect",
+                           "postgresql", "migrations"});
+  Output files = Strata({"lint", "--dialect", "postgresql"});
+  EXPECT_EQ(files.code, 6) << files.out << files.err;
+  EXPECT_THAT(files.out, HasSubstr("error[changing-column-type]"));
+  EXPECT_THAT(files.out, HasSubstr("error[volatile-default]"));
+  Output live = Strata({"--url", db->url(), "lint"});
+  EXPECT_EQ(live.code, 0) << live.out << live.err;
+  EXPECT_THAT(live.out, HasSubstr("lint: 0 errors"));
+  EXPECT_EQ(offline.code, 4) << offline.out
+                             << offline.err;  // --url names a database: it must answer
 }
 
 }  // namespace

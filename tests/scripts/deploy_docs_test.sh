@@ -69,6 +69,11 @@ while read -r -a words; do
   cmd=${words[1]}
   [[ $cmd == -* ]] && continue
   "$build/strata" "$cmd" --help >"$tmp/help" 2>&1 || fail "a recipe runs 'strata $cmd', which does not exist"
+  # A command with its own subcommands (import alembic, backup list): that one's options.
+  if [[ ${#words[@]} -ge 3 && ${words[2]} != -* ]] && grep -q "^Subcommands:" "$tmp/help"; then
+    "$build/strata" "$cmd" "${words[2]}" --help >"$tmp/help" 2>&1 ||
+      fail "a recipe runs 'strata $cmd ${words[2]}', which does not exist"
+  fi
   for w in "${words[@]:2}"; do
     [[ $w == --* ]] || continue
     opt=${w%%=*}

@@ -89,6 +89,30 @@ if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
   "$strata" --url "$pg_url" check >/dev/null || fail "downstream app (PostgreSQL): not at head"
 fi
 
+# The Python module ships too, when the build has it: imported from the installed tree, it
+# migrates SQLite, and PostgreSQL through the installed driver module.
+if [[ -f $build/python/strata/__init__.py ]]; then
+  init=$(find "$root" -path '*/dist-packages/strata/__init__.py' | head -1)
+  [[ -n $init ]] || fail "the Python package strata was not installed"
+  pypath=$(dirname "$(dirname "$init")")
+  py_upgrade() {  # URL -> the heads after
+    PYTHONPATH=$pypath /usr/bin/python3 -c 'import strata, sys
+r = strata.upgrade(url=sys.argv[1], directory=sys.argv[2])
+print(" ".join(r["heads_after"]))' "$1" "$tmp/migrations"
+  }
+  out=$(cd / && py_upgrade "sqlite:$tmp/py.db")
+  [[ $out == "$(cd "$tmp" && "$strata" heads | awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//')" ]] ||
+    fail "Python module from the installed tree: $out"
+  if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
+    psql -X -q -d "$pg_url" -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
+    used=$(cd / && LD_DEBUG=files py_upgrade "$pg_url" 2>&1 >/dev/null |
+      sed -n 's/.*file=\([^ ]*strata_postgres\.so\).*/\1/p' | head -1 || true)
+    [[ $(readlink -f "$used") == $(readlink -f "$module") ]] ||
+      fail "the installed Python module loaded '$used', not the installed module '$module'"
+    "$strata" --url "$pg_url" -d "$tmp/migrations" check >/dev/null || fail "Python module (PostgreSQL): not at head"
+  fi
+fi
+
 # pkg-config, for builds without CMake.
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")

@@ -10,9 +10,11 @@
 
 -- migrate:upgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts ADD COLUMN status text;
 ALTER TABLE accounts ALTER COLUMN status SET DEFAULT 'active';
 
 -- migrate:downgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts DROP COLUMN status;

@@ -8,8 +8,10 @@
 
 -- migrate:upgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts ADD CONSTRAINT accounts_status_not_null CHECK (status IS NOT NULL) NOT VALID;
 
 -- migrate:downgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts DROP CONSTRAINT accounts_status_not_null;

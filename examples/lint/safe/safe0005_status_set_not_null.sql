@@ -10,11 +10,13 @@
 
 -- migrate:upgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts VALIDATE CONSTRAINT accounts_status_not_null;
 ALTER TABLE accounts ALTER COLUMN status SET NOT NULL;
 ALTER TABLE accounts DROP CONSTRAINT accounts_status_not_null;
 
 -- migrate:downgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts ADD CONSTRAINT accounts_status_not_null CHECK (status IS NOT NULL) NOT VALID;
 ALTER TABLE accounts ALTER COLUMN status DROP NOT NULL;

@@ -8,8 +8,10 @@
 
 -- migrate:upgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;
 
 -- migrate:downgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE orders DROP CONSTRAINT orders_account_fk;

@@ -8,6 +8,7 @@
 
 -- migrate:upgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE orders VALIDATE CONSTRAINT orders_account_fk;
 
 -- migrate:downgrade

@@ -8,8 +8,10 @@
 
 -- migrate:upgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE USING INDEX accounts_email_key;
 
 -- migrate:downgrade
 SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '5min';
 ALTER TABLE accounts DROP CONSTRAINT accounts_email_key;

@@ -10,7 +10,7 @@
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE accounts RENAME COLUMN email TO email_address;
 ALTER TABLE orders RENAME TO purchases;
-ALTER TABLE purchases ALTER COLUMN total TYPE numeric(14, 2);
+ALTER TABLE purchases ALTER COLUMN total TYPE numeric(14, 4);
 
 -- migrate:downgrade
 SET LOCAL lock_timeout = '2s';
