@@ -24,7 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "strata/config.h"
 #include "strata/driver.h"
+#include "strata/graph.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -144,6 +146,24 @@ Result<RestoreResult> RestoreBackup(const RestoreOptions& options);
 Result<RestoreResult> VerifyBackup(const std::string& backup_path, const std::string& server_url,
                                    const std::string& pg_dump_path,
                                    const DriverOptions& driver_options);
+
+// BackupOptions as the settings say: url, backup_dir, backup_keep_days, pg_dump_path and the
+// version table; the custom format. No on_progress.
+BackupOptions BackupOptionsFor(const Settings& settings);
+
+// The lines a finished backup is reported with: "Backup written: PATH (SIZE, MS ms, sha256
+// ...), database at HEADS", then one per backup retention removed or kept.
+std::vector<std::string> BackupSummaryLines(const BackupResult& result, int keep_days);
+
+// `upgrade --backup` (and backup_before_upgrade = true), before anything is migrated: plans the
+// upgrade of the database `driver` is connected to up to `target` and, only when that plan has
+// steps, takes a backup as BackupOptionsFor(settings) says, TakeBackup's progress lines going
+// to `on_progress` (may be empty). nullopt when nothing is pending (no backup taken). Fails as
+// PlanUpgrade for a bad target; a failed backup is kBackupFailed "backup before upgrade failed,
+// nothing was migrated: ..." with the backup's hint.
+Result<std::optional<BackupResult>> BackupBeforeUpgrade(
+    Driver& driver, const RevisionGraph& graph, const std::string& target, const Settings& settings,
+    const std::function<void(const std::string&)>& on_progress);
 
 }  // namespace strata
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/backup.h"
 #include "strata/graph.h"
 #include "strata/inspect.h"
 #include "strata/migrator.h"
@@ -63,6 +64,15 @@ nlohmann::json StandbysJson(const std::vector<StandbyState>& standbys);
 
 nlohmann::json StatusJson(const DatabaseStatus& status, const std::string& redacted_url,
                           const char* dialect);
+
+// A backup's manifest, as `backup list` shows each: name, path, format, dialect, database,
+// created_at, heads, server_version, pg_dump_version, size_bytes, sha256, duration_ms,
+// strata_version, table_rows.
+nlohmann::json BackupManifestJson(const BackupManifest& m);
+
+// `backup`, and `upgrade --backup`'s "backup": backup (the manifest), removed,
+// kept_for_revision.
+nlohmann::json BackupResultJson(const BackupResult& r);
 
 }  // namespace strata
 

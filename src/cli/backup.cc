@@ -7,6 +7,7 @@
 #include "cli/backup_run.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "strata/json_report.h"
 #include "strata/url.h"
 
 namespace strata::cli {
@@ -23,62 +24,27 @@ std::string Heads(const std::vector<std::string>& heads) {
   return heads.empty() ? "<base>" : fmt::format("{}", fmt::join(heads, ", "));
 }
 
-nlohmann::json ManifestToJson(const BackupManifest& m) {
-  return {{"name", m.name},
-          {"path", m.path},
-          {"format", m.format},
-          {"dialect", m.dialect},
-          {"database", m.database},
-          {"created_at", m.created_at},
-          {"heads", m.heads},
-          {"server_version", m.server_version},
-          {"pg_dump_version", m.pg_dump_version},
-          {"size_bytes", m.size_bytes},
-          {"sha256", m.sha256},
-          {"duration_ms", m.duration_ms},
-          {"strata_version", m.strata_version},
-          {"table_rows", m.table_rows}};
-}
-
 }  // namespace
 
 Result<BackupResult> TakeConfiguredBackup(const Context& ctx, Driver& driver,
                                           const BackupCommandOptions& o) {
-  BackupOptions options;
-  options.url = ctx.settings().url;
-  options.out_dir = o.out_dir.empty() ? ctx.settings().backup_dir : o.out_dir;
+  BackupOptions options = BackupOptionsFor(ctx.settings());
+  if (!o.out_dir.empty()) options.out_dir = o.out_dir;
   Result<BackupFormat> format = ParseBackupFormat(o.format);
   if (!format.ok()) return format.status();
   options.format = *format;
   options.jobs = o.jobs;
-  options.pg_dump_path = ctx.settings().pg_dump_path;
-  options.version_table = ctx.settings().version_table;
-  options.version_schema = ctx.settings().version_schema;
-  options.keep_days = ctx.settings().backup_keep_days;
   options.on_progress = [&ctx](const std::string& line) { ctx.Progress(line); };
   Result<BackupResult> result = TakeBackup(driver, options);
-  if (!result.ok()) return result;
-  const BackupManifest& m = result->manifest;
-  if (!ctx.json()) {
-    ctx.Progress(fmt::format("Backup written: {} ({}, {} ms, sha256 {}), database at {}", m.path,
-                             Size(m.size_bytes), m.duration_ms, m.sha256.substr(0, 12),
-                             Heads(m.heads)));
-    for (const std::string& p : result->retention.removed) {
-      ctx.Progress(fmt::format("Removed old backup {} (backup_keep_days = {})", p,
-                               ctx.settings().backup_keep_days));
-    }
-    for (const std::string& p : result->retention.kept_for_revision) {
-      ctx.Progress(
-          fmt::format("Kept old backup {}: the newest taken before an applied revision", p));
-    }
-  }
+  if (result.ok()) PrintBackupSummary(ctx, *result);
   return result;
 }
 
-nlohmann::json BackupResultJson(const BackupResult& r) {
-  return {{"backup", ManifestToJson(r.manifest)},
-          {"removed", r.retention.removed},
-          {"kept_for_revision", r.retention.kept_for_revision}};
+void PrintBackupSummary(const Context& ctx, const BackupResult& result) {
+  if (ctx.json()) return;
+  for (const std::string& line : BackupSummaryLines(result, ctx.settings().backup_keep_days)) {
+    ctx.Progress(line);
+  }
 }
 
 Status RunBackup(const Context& ctx, const BackupCommandOptions& o) {
@@ -103,7 +69,7 @@ Status RunBackupList(const Context& ctx, const BackupCommandOptions& o) {
   for (const std::string& p : problems) std::fprintf(stderr, "strata: warning: %s\n", p.c_str());
   if (ctx.json()) {
     nlohmann::json backups = nlohmann::json::array();
-    for (const BackupManifest& m : *list) backups.push_back(ManifestToJson(m));
+    for (const BackupManifest& m : *list) backups.push_back(BackupManifestJson(m));
     PrintJson({{"command", "backup list"}, {"dir", dir}, {"backups", backups}});
     return Status::Ok();
   }
@@ -148,7 +114,7 @@ Status RunRestore(const Context& ctx, const RestoreCommandOptions& o) {
       o.verify ? "a temporary database" : RedactUrl(o.into.empty() ? ctx.settings().url : o.into);
   if (ctx.json()) {
     PrintJson({{"command", "restore"},
-               {"backup", ManifestToJson(result->manifest)},
+               {"backup", BackupManifestJson(result->manifest)},
                {"target", target},
                {"verified", o.verify},
                {"heads_after", result->heads_after},

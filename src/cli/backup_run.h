@@ -2,8 +2,6 @@
 #ifndef STRATA_CLI_BACKUP_RUN_H_
 #define STRATA_CLI_BACKUP_RUN_H_
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
 #include "strata/backup.h"
 
@@ -13,7 +11,8 @@ namespace strata::cli {
 // (text mode). Fails as TakeBackup.
 Result<BackupResult> TakeConfiguredBackup(const Context& ctx, Driver& driver,
                                           const BackupCommandOptions& o);
-nlohmann::json BackupResultJson(const BackupResult& r);
+// The "Backup written: ..." and retention lines, in text mode only.
+void PrintBackupSummary(const Context& ctx, const BackupResult& result);
 
 }  // namespace strata::cli
 

@@ -114,20 +114,13 @@ std::function<void(const std::vector<StandbyState>&)> LagPrinter(const Context& 
 // upgrade before anything runs (exit 8). Returns the backup's JSON (null when none was taken).
 Result<nlohmann::json> BackupBeforeUpgrade(const Context& ctx, Driver& driver,
                                            const RevisionGraph& graph, const std::string& target) {
-  Result<std::vector<std::string>> current = Migrator(driver, graph, nullptr).Current();
-  if (!current.ok()) return current.status();
-  Result<Plan> plan = PlanUpgrade(graph, *current, target);
-  if (!plan.ok()) return plan.status();
-  if (plan->steps.empty()) return nlohmann::json(nullptr);
-  Result<BackupResult> backup = TakeConfiguredBackup(ctx, driver, BackupCommandOptions{});
-  if (!backup.ok()) {
-    return Status::BackupFailed("backup before upgrade failed, nothing was migrated: " +
-                                backup.status().message())
-        .WithHint(backup.status().hint().empty()
-                      ? "fix the backup, or upgrade without --backup (and backup_before_upgrade)"
-                      : backup.status().hint());
-  }
-  return BackupResultJson(*backup);
+  Result<std::optional<BackupResult>> backup =
+      strata::BackupBeforeUpgrade(driver, graph, target, ctx.settings(),
+                                  [&ctx](const std::string& line) { ctx.Progress(line); });
+  if (!backup.ok()) return backup.status();
+  if (!*backup) return nlohmann::json(nullptr);
+  PrintBackupSummary(ctx, **backup);
+  return BackupResultJson(**backup);
 }
 
 Status Migrate(const Context& ctx, Command command, const std::string& target, bool purge,

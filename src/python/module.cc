@@ -20,6 +20,7 @@
 #include <optional>
 #include <thread>
 
+#include "strata/backup.h"
 #include "strata/config.h"
 #include "strata/driver.h"
 #include "strata/history.h"
@@ -200,8 +201,10 @@ class StepLog : public MigrationObserver {
 
 enum class Command { kUpgrade, kDowngrade, kStamp };
 
+// `backup` (or backup_before_upgrade in the settings, as for `strata upgrade`): a backup first,
+// when there is something to upgrade; a failed backup raises BackupFailed before anything runs.
 py::object Migrate(Command command, const std::string& target, bool purge, bool allow_changed,
-                   const std::optional<std::string>& url,
+                   bool backup, const std::optional<std::string>& url,
                    const std::optional<std::string>& directory,
                    const std::optional<std::string>& config, const py::object& log) {
   Settings settings = Load(url, directory, config);
@@ -212,6 +215,18 @@ py::object Migrate(Command command, const std::string& target, bool purge, bool 
   auto work = [&]() -> nlohmann::json {
     RevisionGraph graph = Take(LoadScriptDirectory(settings.dir, settings.max_revision_size));
     std::unique_ptr<Driver> db = Open(settings, options);
+    nlohmann::json backup_json = nullptr;
+    if (command == Command::kUpgrade && (backup || settings.backup_before_upgrade)) {
+      std::optional<BackupResult> taken =
+          Take(BackupBeforeUpgrade(*db, graph, target, settings,
+                                   [&logger](const std::string& line) { logger(kInfo, line); }));
+      if (taken) {
+        for (const std::string& line : BackupSummaryLines(*taken, settings.backup_keep_days)) {
+          logger(kInfo, line);
+        }
+        backup_json = BackupResultJson(*taken);
+      }
+    }
     StepLog steps(logger);
     Migrator migrator(*db, graph, &steps);
     migrator.set_allow_changed(allow_changed);
@@ -228,7 +243,9 @@ py::object Migrate(Command command, const std::string& target, bool purge, bool 
     if (command != Command::kStamp && result->steps_applied == 0) {
       logger(kInfo, "Nothing to do: the database is at " + RevisionList(result->heads_after));
     }
-    return RunJson(name, target, RedactUrl(settings.url), *result, steps.steps());
+    nlohmann::json doc = RunJson(name, target, RedactUrl(settings.url), *result, steps.steps());
+    if (command == Command::kUpgrade) doc["backup"] = backup_json;  // as `strata upgrade`
+    return doc;
   };
   // The migrator lives on the worker's stack; `running` is cleared before it goes.
   nlohmann::json doc = RunReleased<nlohmann::json>(work, [&] {
@@ -412,24 +429,25 @@ PYBIND11_MODULE(_strata, m) {
   using Opt = std::optional<std::string>;
   m.def(
       "upgrade",
-      [](const std::string& target, bool allow_changed, Opt url, Opt directory, Opt config,
-         py::object log) {
-        return Migrate(Command::kUpgrade, target, false, allow_changed, url, directory, config,
-                       log);
+      [](const std::string& target, bool allow_changed, bool backup, Opt url, Opt directory,
+         Opt config, py::object log) {
+        return Migrate(Command::kUpgrade, target, false, allow_changed, backup, url, directory,
+                       config, log);
       },
-      py::arg("target"), py::arg("allow_changed"), py::arg("url"), py::arg("directory"),
-      py::arg("config"), py::arg("log"));
+      py::arg("target"), py::arg("allow_changed"), py::arg("backup"), py::arg("url"),
+      py::arg("directory"), py::arg("config"), py::arg("log"));
   m.def(
       "downgrade",
       [](const std::string& target, Opt url, Opt directory, Opt config, py::object log) {
-        return Migrate(Command::kDowngrade, target, false, false, url, directory, config, log);
+        return Migrate(Command::kDowngrade, target, false, false, false, url, directory, config,
+                       log);
       },
       py::arg("target"), py::arg("url"), py::arg("directory"), py::arg("config"), py::arg("log"));
   m.def(
       "stamp",
       [](const std::string& target, bool purge, Opt url, Opt directory, Opt config,
          py::object log) {
-        return Migrate(Command::kStamp, target, purge, false, url, directory, config, log);
+        return Migrate(Command::kStamp, target, purge, false, false, url, directory, config, log);
       },
       py::arg("target"), py::arg("purge"), py::arg("url"), py::arg("directory"), py::arg("config"),
       py::arg("log"));

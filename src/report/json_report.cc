@@ -189,4 +189,27 @@ nlohmann::json VerifyJson(const VerifyReport& r, const std::string& range) {
           {"kept", r.kept}};
 }
 
+nlohmann::json BackupManifestJson(const BackupManifest& m) {
+  return {{"name", m.name},
+          {"path", m.path},
+          {"format", m.format},
+          {"dialect", m.dialect},
+          {"database", m.database},
+          {"created_at", m.created_at},
+          {"heads", m.heads},
+          {"server_version", m.server_version},
+          {"pg_dump_version", m.pg_dump_version},
+          {"size_bytes", m.size_bytes},
+          {"sha256", m.sha256},
+          {"duration_ms", m.duration_ms},
+          {"strata_version", m.strata_version},
+          {"table_rows", m.table_rows}};
+}
+
+nlohmann::json BackupResultJson(const BackupResult& r) {
+  return {{"backup", BackupManifestJson(r.manifest)},
+          {"removed", r.retention.removed},
+          {"kept_for_revision", r.retention.kept_for_revision}};
+}
+
 }  // namespace strata

@@ -141,9 +141,6 @@ def test_each_exception_class(project, tmp_path, database):
     with pytest.raises(strata.Pending) as e:
         strata.check(url=url, directory=d)
     assert e.value.exit_code == 6 and "5e6f70819203" in str(e.value)
-    with pytest.raises(strata.NotSupported) as e:
-        strata.upgrade(url=url, directory=d, backup=True)
-    assert isinstance(e.value, strata.UsageError) and "backup" in str(e.value)
     assert issubclass(strata.BackupFailed, strata.Error) and strata.BackupFailed.exit_code == 8
 
 
@@ -207,6 +204,88 @@ def test_logging_goes_to_the_strata_logger_only_and_is_never_configured(project,
     assert (list(root.handlers), root.level, logging.getLogger("strata").handlers) == before
     assert records and {r.name for r in records} == {"strata"}
     assert any("Running upgrade <base> -> 1a2b3c4d5e6f" in r.getMessage() for r in records)
+
+
+def sqlite_heads(path):
+    conn = sqlite3.connect(str(path))
+    try:
+        return sorted(r[0] for r in conn.execute("SELECT version_num FROM alembic_version"))
+    finally:
+        conn.close()
+
+
+def test_upgrade_with_backup_writes_a_backup_and_manifest_first_then_migrates(
+        project, tmp_path, caplog):
+    (tmp_path / "strata.toml").write_text('backup_dir = "bk"\n')
+    db = tmp_path / "b.db"
+    url = "sqlite:///%s" % db
+    d = str(project)
+    strata.upgrade("2b3c", url=url, directory=d)
+    conn = sqlite3.connect(str(db))
+    conn.execute("INSERT INTO users (id, name) VALUES (1, 'ada')")
+    conn.commit()
+    conn.close()
+    with caplog.at_level(logging.INFO, logger="strata"):
+        up = strata.upgrade(url=url, directory=d, backup=True)
+    assert up["heads_after"] == [HEAD] and [s["revision"] for s in up["steps"]] == [HEAD]
+    assert sqlite_heads(db) == [HEAD]
+    taken = up["backup"]
+    manifest = taken["backup"]
+    path = manifest["path"]
+    assert os.path.dirname(os.path.abspath(path)) == str(tmp_path / "bk")
+    assert os.path.basename(path).startswith("pre_migration_") and path.endswith(".db")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    with open(path + ".json") as f:
+        on_disk = json.load(f)
+    assert on_disk["heads"] == ["2b3c4d5e6f70"] and on_disk["sha256"] == manifest["sha256"]
+    # The backup holds the database as it was before the upgrade.
+    assert manifest["heads"] == ["2b3c4d5e6f70"] and manifest["table_rows"]["users"] == 1
+    assert sqlite_heads(path) == ["2b3c4d5e6f70"]
+    assert taken["removed"] == [] and taken["kept_for_revision"] == []
+    # The same document as `strata upgrade --backup --format json`, key for key.
+    cli_db = tmp_path / "cli.db"
+    strata.upgrade("2b3c", url="sqlite:///%s" % cli_db, directory=d)
+    cli = cli_json("sqlite:///%s" % cli_db, project, "upgrade", "--backup")
+    assert set(cli) == set(up) and set(cli["backup"]) == set(taken)
+    assert set(cli["backup"]["backup"]) == set(manifest)
+    messages = [r.getMessage() for r in caplog.records if r.name == "strata"]
+    assert any(m.startswith("Backup written: " + path) for m in messages)
+    assert messages.index(next(m for m in messages if m.startswith("Backup written"))) < \
+        messages.index(next(m for m in messages if m.startswith("Running upgrade")))
+
+
+def test_backup_before_upgrade_in_strata_toml_backs_up_as_on_the_command_line(project, tmp_path):
+    (tmp_path / "strata.toml").write_text('backup_dir = "bk"\nbackup_before_upgrade = true\n')
+    db = tmp_path / "t.db"
+    up = strata.upgrade(url="sqlite:///%s" % db, directory=str(project))
+    assert up["backup"] is not None and os.path.exists(up["backup"]["backup"]["path"])
+    assert up["backup"]["backup"]["heads"] == [] and sqlite_heads(db) == [HEAD]
+
+
+def test_upgrade_with_backup_takes_none_when_nothing_is_pending(project, tmp_path):
+    (tmp_path / "strata.toml").write_text('backup_dir = "bk"\n')
+    url = "sqlite:///%s" % (tmp_path / "n.db")
+    strata.upgrade(url=url, directory=str(project))
+    up = strata.upgrade(url=url, directory=str(project), backup=True)
+    assert up["backup"] is None and up["steps"] == []
+    assert not (tmp_path / "bk").exists() or os.listdir(tmp_path / "bk") == []
+    # Without backup, the document still has "backup", as the command line's.
+    assert strata.upgrade(url=url, directory=str(project))["backup"] is None
+
+
+def test_a_backup_that_cannot_be_written_raises_backup_failed_and_migrates_nothing(
+        project, tmp_path):
+    (tmp_path / "plain_file").write_text("not a folder\n")
+    (tmp_path / "strata.toml").write_text('backup_dir = "plain_file/bk"\n')
+    db = tmp_path / "f.db"
+    url = "sqlite:///%s" % db
+    strata.upgrade("1a2b", url=url, directory=str(project))
+    with pytest.raises(strata.BackupFailed) as e:
+        strata.upgrade(url=url, directory=str(project), backup=True)
+    assert e.value.exit_code == 8 and "nothing was migrated" in str(e.value)
+    assert "plain_file" in str(e.value)
+    assert sqlite_heads(db) == ["1a2b3c4d5e6f"]
+    assert (tmp_path / "plain_file").read_text() == "not a folder\n"
 
 
 SLOW = {

@@ -18,7 +18,7 @@ from . import _strata
 
 __all__ = [
     "Error", "MigrationFailed", "UsageError", "InvalidScripts", "ConnectionFailed",
-    "LockTimeout", "Pending", "NeedsPerson", "BackupFailed", "NotSupported",
+    "LockTimeout", "Pending", "NeedsPerson", "BackupFailed",
     "upgrade", "downgrade", "stamp", "current", "heads", "history", "check", "status",
     "lint", "verify",
     "__version__",
@@ -95,10 +95,6 @@ class BackupFailed(Error):
     exit_code = 8
 
 
-class NotSupported(UsageError):
-    """What was asked is not available in this build of strata (exit 2)."""
-
-
 _BY_CODE = {c.exit_code: c for c in (MigrationFailed, UsageError, InvalidScripts,
                                       ConnectionFailed, LockTimeout, Pending, NeedsPerson,
                                       BackupFailed)}
@@ -113,12 +109,13 @@ _strata.set_error_factory(_make_error)
 
 def upgrade(target="head", url=None, directory=None, config=None, backup=False,
             allow_changed=False):
-    """Applies revisions up to `target` ("head", "heads", a revision, "+N", "LABEL@head")."""
-    if backup:
-        raise NotSupported("upgrade(backup=True): this build of strata has no backup support "
-                           "yet", hint="take a backup yourself before upgrading, or call "
-                           "upgrade() without backup")
-    return _strata.upgrade(target, allow_changed, url, directory, config, _log)
+    """Applies revisions up to `target` ("head", "heads", a revision, "+N", "LABEL@head").
+
+    With `backup` (or backup_before_upgrade = true in strata.toml), as `strata upgrade --backup`:
+    when there is something to apply, a backup of the database is written to backup_dir first
+    and its document is the result's "backup" (None when none was taken); a failed backup
+    raises BackupFailed and nothing is migrated."""
+    return _strata.upgrade(target, allow_changed, backup, url, directory, config, _log)
 
 
 def downgrade(target, url=None, directory=None, config=None):
