@@ -31,7 +31,9 @@ const strata::RevisionGraph& Graph() {
                          "\n-- migrate:upgrade\nSELECT 1;\n-- migrate:downgrade\nSELECT 1;\n";
       revisions.push_back(*strata::ParseRevisionFile(text, std::string(f[0]) + ".sql"));
     }
-    return *strata::RevisionGraph::Build(std::move(revisions));
+    strata::Result<strata::RevisionGraph> built =
+        strata::RevisionGraph::Build(std::move(revisions));
+    return std::move(built).value();
   }();
   return graph;
 }
