@@ -10,7 +10,7 @@ cmake --build "$B" --target strata strata_http strata_serve >/dev/null
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 g++ -std=c++20 -O1 -g -fsanitize=thread -fPIE -pie -DFMT_HEADER_ONLY=1 \
-  -DSTRATA_HTTP_MODULE_BUILD_PATH="\"$B/strata_http.so\"" -I"$ROOT/include" -I"$ROOT/src" \
+  -I"$ROOT/include" -I"$ROOT/src" \
   "$ROOT/tests/tsan/probe_server_tsan.cc" "$ROOT"/src/serve/*.cc \
   "$B/libstrata_backup.a" "$B/libstrata_script.a" "$B/libstrata_runtime.a" "$B/libstrata_driver.a" \
   "$B/libstrata_snapshot.a" "$B/libstrata_core.a" /usr/lib/x86_64-linux-gnu/libsqlite3.a \

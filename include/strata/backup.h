@@ -151,6 +151,9 @@ Result<RestoreResult> VerifyBackup(const std::string& backup_path, const std::st
 // version table; the custom format. No on_progress.
 BackupOptions BackupOptionsFor(const Settings& settings);
 
+// A backup's size for people: "812 bytes", "1.4 MiB", "2.03 GiB".
+std::string BackupSizeText(int64_t bytes);
+
 // The lines a finished backup is reported with: "Backup written: PATH (SIZE, MS ms, sha256
 // ...), database at HEADS", then one per backup retention removed or kept.
 std::vector<std::string> BackupSummaryLines(const BackupResult& result, int keep_days);

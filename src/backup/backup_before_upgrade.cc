@@ -7,22 +7,13 @@
 #include "strata/plan.h"
 
 namespace strata {
-namespace {
 
-std::string Size(int64_t bytes) {
+std::string BackupSizeText(int64_t bytes) {
   if (bytes < 1024) return fmt::format("{} bytes", bytes);
   if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
   if (bytes < int64_t{1024} * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / 1048576.0);
   return fmt::format("{:.2f} GiB", bytes / 1073741824.0);
 }
-
-std::string Heads(const std::vector<std::string>& heads) {
-  std::string out;
-  for (const std::string& h : heads) out += (out.empty() ? "" : ", ") + h;
-  return heads.empty() ? "<base>" : out;
-}
-
-}  // namespace
 
 BackupOptions BackupOptionsFor(const Settings& settings) {
   BackupOptions options;
@@ -40,8 +31,8 @@ std::vector<std::string> BackupSummaryLines(const BackupResult& result, int keep
   const BackupManifest& m = result.manifest;
   std::vector<std::string> lines;
   lines.push_back(fmt::format("Backup written: {} ({}, {} ms, sha256 {}), database at {}", m.path,
-                              Size(m.size_bytes), m.duration_ms, m.sha256.substr(0, 12),
-                              Heads(m.heads)));
+                              BackupSizeText(m.size_bytes), m.duration_ms, m.sha256.substr(0, 12),
+                              RevisionList(m.heads)));
   for (const std::string& p : result.retention.removed) {
     lines.push_back(fmt::format("Removed old backup {} (backup_keep_days = {})", p, keep_days));
   }

@@ -2,30 +2,15 @@
 #include "strata/backup.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "cli/backup_run.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "strata/json_report.h"
+#include "strata/plan.h"
 #include "strata/url.h"
 
 namespace strata::cli {
-namespace {
-
-std::string Size(int64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} bytes", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
-  if (bytes < int64_t{1024} * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / 1048576.0);
-  return fmt::format("{:.2f} GiB", bytes / 1073741824.0);
-}
-
-std::string Heads(const std::vector<std::string>& heads) {
-  return heads.empty() ? "<base>" : fmt::format("{}", fmt::join(heads, ", "));
-}
-
-}  // namespace
-
 Result<BackupResult> TakeConfiguredBackup(const Context& ctx, Driver& driver,
                                           const BackupCommandOptions& o) {
   BackupOptions options = BackupOptionsFor(ctx.settings());
@@ -79,9 +64,10 @@ Status RunBackupList(const Context& ctx, const BackupCommandOptions& o) {
   }
   std::string out;
   for (const BackupManifest& m : *list) {
-    out += fmt::format("{}  {}  {:>10}  {}  at {}\n", m.created_at, m.path, Size(m.size_bytes),
+    out += fmt::format("{}  {}  {:>10}  {}  at {}\n", m.created_at, m.path,
+                       BackupSizeText(m.size_bytes),
                        m.dialect == "postgresql" ? "pg_dump " + m.pg_dump_version : "sqlite",
-                       Heads(m.heads));
+                       RevisionList(m.heads));
   }
   Print(out);
   return Status::Ok();
@@ -123,10 +109,10 @@ Status RunRestore(const Context& ctx, const RestoreCommandOptions& o) {
     ctx.Progress(
         fmt::format("Backup verified: restored to {} with {} tables whose row counts "
                     "match the manifest; the temporary database was dropped.",
-                    Heads(result->heads_after), result->table_rows.size()));
+                    RevisionList(result->heads_after), result->table_rows.size()));
   } else {
     ctx.Progress(fmt::format("Restored {} into {}: the database is back at {}.",
-                             result->manifest.path, target, Heads(result->heads_after)));
+                             result->manifest.path, target, RevisionList(result->heads_after)));
   }
   return Status::Ok();
 }

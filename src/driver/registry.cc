@@ -3,7 +3,6 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -12,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "driver/module_path.h"
 #include "driver/plugin.h"
 #include "driver/sqlite/sqlite_driver.h"
 #include "strata/driver.h"
@@ -19,72 +19,14 @@
 namespace strata {
 namespace {
 
-std::filesystem::path ExecutableDir() {
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  return exe.parent_path();
-}
-
-// The folder of the file this code was loaded from: the strata executable, or libstrata.so (or a
-// Python extension) when a program links the library.
-std::filesystem::path ThisObjectDir() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&ExecutableDir), &info) == 0 || info.dli_fname == nullptr) {
-    return {};
-  }
-  std::error_code ec;
-  std::filesystem::path file = std::filesystem::canonical(info.dli_fname, ec);
-  return ec ? std::filesystem::path() : file.parent_path();
-}
-
-// Where the module may be, in the order tried. STRATA_POSTGRES_MODULE, when set, is the only
-// place: a path someone chose and got wrong must be reported, not quietly replaced by another copy.
-// Otherwise: beside the executable (a build tree), where `cmake --install` puts it relative to the
-// executable (any prefix, any DESTDIR), beside libstrata.so, then the configured install path.
-std::vector<std::string> ModuleCandidates() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("STRATA_POSTGRES_MODULE"); env != nullptr && *env != '\0') {
-    out.emplace_back(env);
-    return out;
-  }
-  auto add = [&out](const std::filesystem::path& path) {
-    std::string p = path.lexically_normal().string();
-    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
-  };
-  std::filesystem::path exe_dir = ExecutableDir();
-  if (!exe_dir.empty()) {
-    add(exe_dir / plugin::kPostgresModuleName);
-#ifdef STRATA_POSTGRES_MODULE_RELDIR
-    add(exe_dir / STRATA_POSTGRES_MODULE_RELDIR / plugin::kPostgresModuleName);
-#endif
-    add(exe_dir / ".." / "lib" / "strata" / plugin::kPostgresModuleName);
-  }
-  std::filesystem::path object_dir = ThisObjectDir();
-  if (!object_dir.empty() && object_dir != exe_dir) {
-    add(object_dir / "strata" / plugin::kPostgresModuleName);
-    add(object_dir / plugin::kPostgresModuleName);
-#ifdef STRATA_POSTGRES_MODULE_FROM_PYTHON
-    // The Python extension, installed in <prefix>/lib/python3/dist-packages/strata/.
-    add(object_dir / STRATA_POSTGRES_MODULE_FROM_PYTHON / plugin::kPostgresModuleName);
-#endif
-  }
-#ifdef STRATA_POSTGRES_MODULE_INSTALL_PATH
-  add(STRATA_POSTGRES_MODULE_INSTALL_PATH);
-#endif
-#ifdef STRATA_POSTGRES_MODULE_BUILD_PATH
-  add(STRATA_POSTGRES_MODULE_BUILD_PATH);
-#endif
-  return out;
-}
-
 struct LoadedModule {
   plugin::OpenPostgresFn open = nullptr;
   Status error;  // why `open` is null
 };
 
 LoadedModule LoadPostgresModule() {
-  std::vector<std::string> candidates = ModuleCandidates();
+  std::vector<std::string> candidates =
+      ModuleCandidates(plugin::kPostgresModuleName, "STRATA_POSTGRES_MODULE");
   for (const std::string& path : candidates) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) continue;
@@ -115,8 +57,7 @@ LoadedModule LoadPostgresModule() {
     }
     return {open, Status::Ok()};  // never dlclosed: see plugin.h
   }
-  std::string looked;
-  for (const std::string& path : candidates) looked += (looked.empty() ? "" : ", ") + path;
+  std::string looked = CandidateList(candidates);
   return {nullptr,
           Status::Connection("the PostgreSQL driver module " +
                              std::string(plugin::kPostgresModuleName) +

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "driver/module_path.h"
 #include "serve/http_module.h"
 #include "strata/backup.h"
 #include "strata/migrator.h"
@@ -70,35 +71,13 @@ struct HttpModule {
   Status error;
 };
 
-// Loaded once, never unloaded. STRATA_HTTP_MODULE, when set, is the only place looked in.
+// Loaded once, never unloaded. Looked for as the PostgreSQL module is (module_path.h);
+// STRATA_HTTP_MODULE, when set, is the only place looked in.
 const HttpModule& LoadHttpModule() {
   static HttpModule module = [] {
     HttpModule m;
-    std::vector<std::string> candidates;
-    if (const char* env = std::getenv("STRATA_HTTP_MODULE"); env && *env) {
-      candidates.emplace_back(env);
-    } else {
-      std::error_code ec;
-      std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-      if (!ec) {
-        candidates.push_back((exe.parent_path() / serve::kHttpModuleName).string());
-#ifdef STRATA_HTTP_MODULE_RELDIR
-        candidates.push_back(
-            (exe.parent_path() / STRATA_HTTP_MODULE_RELDIR / serve::kHttpModuleName)
-                .lexically_normal()
-                .string());
-#endif
-        candidates.push_back((exe.parent_path() / ".." / "lib" / "strata" / serve::kHttpModuleName)
-                                 .lexically_normal()
-                                 .string());
-      }
-#ifdef STRATA_HTTP_MODULE_INSTALL_PATH
-      candidates.emplace_back(STRATA_HTTP_MODULE_INSTALL_PATH);
-#endif
-#ifdef STRATA_HTTP_MODULE_BUILD_PATH
-      candidates.emplace_back(STRATA_HTTP_MODULE_BUILD_PATH);
-#endif
-    }
+    std::vector<std::string> candidates =
+        ModuleCandidates(serve::kHttpModuleName, "STRATA_HTTP_MODULE");
     for (const std::string& path : candidates) {
       std::error_code ec;
       if (!std::filesystem::is_regular_file(path, ec)) continue;
@@ -121,10 +100,8 @@ const HttpModule& LoadHttpModule() {
       }
       return m;
     }
-    std::string looked;
-    for (const std::string& c : candidates) looked += (looked.empty() ? "" : ", ") + c;
     m.error = Status::Usage(fmt::format("the HTTP module {} was not found (looked in: {})",
-                                        serve::kHttpModuleName, looked))
+                                        serve::kHttpModuleName, CandidateList(candidates)))
                   .WithHint(
                       "install it next to the strata executable or in ../lib/strata/, or "
                       "set STRATA_HTTP_MODULE to its path");
