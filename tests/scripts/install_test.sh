@@ -17,7 +17,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=installed_tree.sh
+source "$(dirname "$0")/installed_tree.sh"
 
 # DESTDIR staging with a prefix other than /usr, then the staged tree moved somewhere else: every
 # path inside it must be relative.
@@ -48,7 +49,6 @@ version=$(sed -n 's/^project(strata VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists
 cd "$tmp"
 cp -r "$src/examples/migrations" "$tmp/migrations"
 "$strata" --url "sqlite:$tmp/app.db" upgrade head >/dev/null
-head_rev=$("$strata" heads | awk 'NR==1{print $1}')
 "$strata" --url "sqlite:$tmp/app.db" check >/dev/null || fail "installed strata: not at head after upgrade"
 set +e
 "$strata" --url "sqlite:$tmp/app.db" lint >"$tmp/lint.out" 2>&1
@@ -61,62 +61,22 @@ grep -q '^lint: ' "$tmp/lint.out" || fail "lint printed no summary line"
 MANWIDTH=80 man -l "$root/share/man/man1/strata.1" 2>"$tmp/man.err" | grep -q "EXIT STATUS" ||
   fail "installed man page does not render"
 
-# The loader must take the module from the installed tree, not from the build folder.
-loaded_module() { LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*strata_postgres\.so\).*/\1/p' | head -1 || true; }
+# The installed binary, a downstream CMake project and the Python module each load the module
+# from the installed tree, not from the build folder.
 if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
   pg_db="strata_install_$$"
   psql -X -q -d "$STRATA_TEST_PG_URL" -c "CREATE DATABASE $pg_db" >/dev/null
   pg_url="${STRATA_TEST_PG_URL%/*}/$pg_db"
-  used=$(loaded_module "$strata" --url "$pg_url" upgrade head)
-  [[ $(readlink -f "$used") == $(readlink -f "$module") ]] ||
-    fail "installed strata loaded '$used', not the installed module $module"
-  "$strata" --url "$pg_url" check >/dev/null || fail "PostgreSQL: not at head after upgrade"
 fi
-
-# A downstream CMake project: find_package(strata) -> strata::strata, then an upgrade through the
-# C++ API, on SQLite and PostgreSQL.
-cmake -S "$src/tests/downstream" -B "$tmp/downstream" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$root" >"$tmp/downstream.log" 2>&1 || { cat "$tmp/downstream.log"; fail "configure"; }
-cmake --build "$tmp/downstream" >>"$tmp/downstream.log" 2>&1 || { cat "$tmp/downstream.log"; fail "build"; }
-out=$("$tmp/downstream/migrate_app" "sqlite:$tmp/api.db" "$tmp/migrations")
-grep -qx "at $head_rev" <<<"$out" || fail "downstream app (SQLite): $out"
-grep -qx "library $version (headers $version)" <<<"$out" || fail "downstream app version: $out"
-if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
-  psql -X -q -d "$pg_url" -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
-  used=$(loaded_module "$tmp/downstream/migrate_app" "$pg_url" "$tmp/migrations")
-  [[ $(readlink -f "$used") == $(readlink -f "$module") ]] ||
-    fail "downstream app loaded '$used', not the installed module $module"
-  "$strata" --url "$pg_url" check >/dev/null || fail "downstream app (PostgreSQL): not at head"
-fi
-
-# The Python module ships too, when the build has it: imported from the installed tree, it
-# migrates SQLite, and PostgreSQL through the installed driver module.
-if [[ -f $build/python/strata/__init__.py ]]; then
-  init=$(find "$root" -path '*/dist-packages/strata/__init__.py' | head -1)
-  [[ -n $init ]] || fail "the Python package strata was not installed"
-  pypath=$(dirname "$(dirname "$init")")
-  py_upgrade() {  # URL -> the heads after
-    PYTHONPATH=$pypath /usr/bin/python3 -c 'import strata, sys
-r = strata.upgrade(url=sys.argv[1], directory=sys.argv[2])
-print(" ".join(r["heads_after"]))' "$1" "$tmp/migrations"
-  }
-  out=$(cd / && py_upgrade "sqlite:$tmp/py.db")
-  [[ $out == "$(cd "$tmp" && "$strata" heads | awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//')" ]] ||
-    fail "Python module from the installed tree: $out"
-  if [[ -n ${STRATA_TEST_PG_URL:-} ]]; then
-    psql -X -q -d "$pg_url" -c "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
-    used=$(cd / && LD_DEBUG=files py_upgrade "$pg_url" 2>&1 >/dev/null |
-      sed -n 's/.*file=\([^ ]*strata_postgres\.so\).*/\1/p' | head -1 || true)
-    [[ $(readlink -f "$used") == $(readlink -f "$module") ]] ||
-      fail "the installed Python module loaded '$used', not the installed module '$module'"
-    "$strata" --url "$pg_url" -d "$tmp/migrations" check >/dev/null || fail "Python module (PostgreSQL): not at head"
-  fi
-fi
+check_installed_strata_on_postgres
+check_downstream_project "$root" "$version"
+check_python_module "$root"
 
 # pkg-config, for builds without CMake.
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")
 g++ -o "$tmp/pc_app" "$src/tests/downstream/migrate_app.cc" $(pkg-config --cflags --libs strata)
 out=$(LD_LIBRARY_PATH=$(dirname "$libstrata") "$tmp/pc_app" "sqlite:$tmp/pc.db" "$tmp/migrations")
-grep -qx "at $head_rev" <<<"$out" || fail "pkg-config app: $out"
+[[ $(sed -n 's/^at //p' <<<"$out" | sort | tr '\n' ' ' | sed 's/ $//') == "$(example_heads)" ]] ||
+  fail "pkg-config app: $out"
 echo "install test passed (module: ${module#"$root"/})"
