@@ -31,6 +31,10 @@ using CurrentSet = std::set<std::string>;
 nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, bool verbose,
                             const CurrentSet& current = {});
 
+// `current`: {"database", "current": [RevisionJson of each revision the database is at]}.
+nlohmann::json CurrentJson(const RevisionGraph& graph, const std::string& redacted_url,
+                           const std::vector<std::string>& current, bool verbose);
+
 // An applied revision whose file changed (status) or was accepted as changed (upgrade
 // --allow-changed): revision, path, applied_at, applied_checksum, file_checksum.
 nlohmann::json ChangedRevisionJson(const ChangedRevision& changed);

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "strata/config.h"
+#include "strata/json_report.h"
 #include "strata/migrator.h"
 #include "strata/serve.h"
 
@@ -34,11 +35,7 @@ Status RunCurrent(const Context& ctx, const CurrentOptions& o) {
   if (!state.ok()) return state.status();
   const RevisionGraph& graph = state->graph;
   if (ctx.json()) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const std::string& id : state->current) {
-      list.push_back(RevisionJson(graph, *graph.Find(id), o.verbose));
-    }
-    PrintJson({{"database", ctx.redacted_url()}, {"current", list}});
+    PrintJson(CurrentJson(graph, ctx.redacted_url(), state->current, o.verbose));
     return Status::Ok();
   }
   std::string out;

@@ -266,12 +266,7 @@ py::object Current(const std::optional<std::string>& url,
         RevisionGraph graph = Take(LoadScriptDirectory(settings.dir, settings.max_revision_size));
         std::unique_ptr<Driver> db = Open(settings, options);
         Migrator migrator(*db, graph, nullptr);
-        std::vector<std::string> current = Take(migrator.Current());
-        nlohmann::json list = nlohmann::json::array();
-        for (const std::string& id : current) {
-          list.push_back(RevisionJson(graph, *graph.Find(id), verbose));
-        }
-        return {{"database", RedactUrl(settings.url)}, {"current", list}};
+        return CurrentJson(graph, RedactUrl(settings.url), Take(migrator.Current()), verbose);
       },
       nullptr);
   return ToPython(doc);

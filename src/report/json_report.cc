@@ -123,6 +123,14 @@ nlohmann::json RevisionJson(const RevisionGraph& graph, const Revision& rev, boo
   return j;
 }
 
+nlohmann::json CurrentJson(const RevisionGraph& graph, const std::string& redacted_url,
+                           const std::vector<std::string>& current, bool verbose) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& id : current)
+    list.push_back(RevisionJson(graph, *graph.Find(id), verbose));
+  return {{"database", redacted_url}, {"current", list}};
+}
+
 nlohmann::json ChangedRevisionJson(const ChangedRevision& changed) {
   return {{"revision", changed.revision},
           {"path", changed.path},
