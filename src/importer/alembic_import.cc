@@ -1,5 +1,4 @@
 // ImportAlembic (import.h): the bridge's description of the project turned into revision files.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <sstream>
 
 #include "importer/alembic_bridge.h"
+#include "script/synced_file.h"
 #include "strata/import.h"
 #include "strata/revision.h"
 #include "strata/script.h"
@@ -77,29 +77,6 @@ Result<std::string> ReadFile(const fs::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-Status WriteTemp(const fs::path& tmp, const std::string& text) {
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return Status::InvalidScripts(
-        fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
-  }
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::InvalidScripts(
-          fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -216,10 +193,10 @@ Result<ImportReport> ImportAlembic(const AlembicImportOptions& options) {
     fs::path target = report.revisions[i].path;
     fs::path tmp = options.out / fmt::format(".{}.sql.tmp{}", report.revisions[i].id, ::getpid());
     moves.emplace_back(tmp, target);
-    Status written = WriteTemp(tmp, texts[i]);
-    if (!written.ok()) {
+    if (std::optional<WriteFailure> f = WriteSyncedFile(tmp, texts[i], /*exclusive=*/false)) {
       cleanup();
-      return written;
+      return Status::InvalidScripts(
+          fmt::format("cannot {} {}: {}", f->step, tmp.string(), std::strerror(f->error)));
     }
   }
   for (const auto& [tmp, target] : moves) {

@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "script/synced_file.h"
 #include "strata/script.h"
 
 namespace strata {
@@ -240,28 +241,11 @@ Result<WrittenRevision> WriteRevisionFile(const fs::path& dir, const NewRevision
 
   // Write to a temporary file, fsync, then link it into place: a crash never leaves a
   // half-written revision, and link() refuses to replace an existing file.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  if (std::optional<WriteFailure> f = WriteSyncedFile(tmp, text, /*exclusive=*/true)) {
     return Status::InvalidScripts(
-               fmt::format("cannot create revision file: {}", std::strerror(errno)))
+               fmt::format("cannot {} revision file: {}", f->step, std::strerror(f->error)))
         .WithLocation(tmp.string());
   }
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::InvalidScripts(
-                 fmt::format("cannot write revision file: {}", std::strerror(err)))
-          .WithLocation(tmp.string());
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
   if (::link(tmp.c_str(), target.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
