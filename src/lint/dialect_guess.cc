@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lint/statement_parse.h"
 #include "strata/lint.h"
 
 namespace strata {
@@ -48,21 +49,8 @@ class Words {
     size_t& i = i_;
     while (i < sql.size()) {
       char c = sql[i];
-      if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-        while (i < sql.size() && sql[i] != '\n') ++i;
-      } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-        int depth = 0;
-        do {
-          if (sql.compare(i, 2, "/*") == 0) {
-            ++depth;
-            i += 2;
-          } else if (sql.compare(i, 2, "*/") == 0) {
-            --depth;
-            i += 2;
-          } else {
-            ++i;
-          }
-        } while (i < sql.size() && depth > 0);
+      if (size_t after = lint::SkipComment(sql, i); after != i) {
+        i = after;
       } else if (c == '\'' || c == '"') {
         for (++i; i < sql.size(); ++i) {
           if (sql[i] == c) {

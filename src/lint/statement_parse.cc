@@ -10,6 +10,28 @@
 
 namespace strata::lint {
 
+size_t SkipComment(std::string_view s, size_t pos) {
+  if (s.compare(pos, 2, "--") == 0) {
+    size_t end = s.find('\n', pos);
+    return end == std::string_view::npos ? s.size() : end;
+  }
+  if (s.compare(pos, 2, "/*") != 0) return pos;
+  int depth = 1;  // PostgreSQL block comments nest
+  pos += 2;
+  while (pos < s.size() && depth > 0) {
+    if (s.compare(pos, 2, "/*") == 0) {
+      ++depth;
+      pos += 2;
+    } else if (s.compare(pos, 2, "*/") == 0) {
+      --depth;
+      pos += 2;
+    } else {
+      ++pos;
+    }
+  }
+  return std::min(pos, s.size());
+}
+
 // Skips blanks, comments and `;` from `pos`. Records `--` comments as [begin, end) offsets.
 size_t SkipBlanksAndComments(std::string_view s, size_t pos,
                              std::vector<std::pair<size_t, size_t>>* comments) {
@@ -17,25 +39,9 @@ size_t SkipBlanksAndComments(std::string_view s, size_t pos,
     char c = s[pos];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';') {
       ++pos;
-    } else if (c == '-' && pos + 1 < s.size() && s[pos + 1] == '-') {
-      size_t end = s.find('\n', pos);
-      if (end == std::string_view::npos) end = s.size();
-      if (comments != nullptr) comments->emplace_back(pos, end);
+    } else if (size_t end = SkipComment(s, pos); end != pos) {
+      if (comments != nullptr && c == '-') comments->emplace_back(pos, end);
       pos = end;
-    } else if (c == '/' && pos + 1 < s.size() && s[pos + 1] == '*') {
-      int depth = 1;  // PostgreSQL block comments nest
-      pos += 2;
-      while (pos < s.size() && depth > 0) {
-        if (s.compare(pos, 2, "/*") == 0) {
-          ++depth;
-          pos += 2;
-        } else if (s.compare(pos, 2, "*/") == 0) {
-          --depth;
-          pos += 2;
-        } else {
-          ++pos;
-        }
-      }
     } else {
       break;
     }

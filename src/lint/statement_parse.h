@@ -28,6 +28,10 @@ struct Statement {
   std::vector<std::string> allow;
 };
 
+// `pos` at a comment's start (`--` or `/*`): the offset just after that comment (a `--` comment
+// ends before its newline; block comments nest, as in PostgreSQL). `pos` itself otherwise.
+size_t SkipComment(std::string_view s, size_t pos);
+
 // Skips blanks, comments and `;` from `pos`. Records `--` comments as [begin, end) offsets.
 size_t SkipBlanksAndComments(std::string_view s, size_t pos,
                              std::vector<std::pair<size_t, size_t>>* comments);
