@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/sql_quote.h"
+#include "driver/postgres/pg_handles.h"
 #include "driver/postgres/statement_split.h"
 #include "driver/sql_text.h"
 
@@ -23,10 +24,6 @@ using pgtree::Get;
 using pgtree::Int;
 using pgtree::Node;
 using pgtree::Str;
-
-std::string Value(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
 
 // The quoted name of a RangeVar-shaped object ({"schemaname": ..., "relname": ...}).
 std::string RangeVarName(const Node& node) {
@@ -349,19 +346,19 @@ Result<std::vector<Blocker>> FindBlockers(Session& session, const std::vector<Lo
   const PGresult* res = r->get();
   for (int i = 0; i < PQntuples(res); ++i) {
     Blocker b;
-    b.pid = std::atoi(Value(res, i, 0).c_str());
-    b.application_name = Value(res, i, 1);
-    b.user = Value(res, i, 2);
-    b.state = Value(res, i, 3);
-    b.transaction_age_s = std::atof(Value(res, i, 4).c_str());
-    b.state_age_s = std::atof(Value(res, i, 5).c_str());
-    b.locks = Value(res, i, 6);
+    b.pid = std::atoi(CellText(res, i, 0).c_str());
+    b.application_name = CellText(res, i, 1);
+    b.user = CellText(res, i, 2);
+    b.state = CellText(res, i, 3);
+    b.transaction_age_s = std::atof(CellText(res, i, 4).c_str());
+    b.state_age_s = std::atof(CellText(res, i, 5).c_str());
+    b.locks = CellText(res, i, 6);
     for (std::string_view locked = PQgetvalue(res, i, 7); !locked.empty();) {
       size_t end = std::min(locked.find('\n'), locked.size());
       b.relations.emplace_back(locked.substr(0, end));
       locked.remove_prefix(std::min(end + 1, locked.size()));
     }
-    b.query = Value(res, i, 8);
+    b.query = CellText(res, i, 8);
     out.push_back(std::move(b));
   }
   return out;
@@ -402,7 +399,7 @@ Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& opt
                              "SELECT count(*) FROM pg_stat_activity WHERE datname = "
                              "current_database() AND pid <> pg_backend_pid() "
                              "AND backend_type = 'client backend'");
-  if (others.ok() && Value(others->get(), 0, 0) == "0") return Status::Ok();
+  if (others.ok() && CellText(others->get(), 0, 0) == "0") return Status::Ok();
   // Which step and statement each relation is first locked by, for the report.
   std::map<std::string, std::string> first_use;
   std::vector<LockTarget> targets;
