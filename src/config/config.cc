@@ -443,8 +443,10 @@ dir = "{}"
 # retries = 3
 # PostgreSQL only. statement_timeout: how long each migration statement may run (PostgreSQL's
 # statement_timeout, set per revision); unset = the role's or database's own setting. A
-# statement that runs longer fails its revision, which is rolled back (exit 1); lint's
-# missing-statement-timeout rule is quiet when it is set. Also --statement-timeout.
+# statement that runs longer fails its revision like any failing statement (exit 1, rolled
+# back; exit 7 part way through a Transactional: false one); lint's missing-statement-timeout
+# rule is quiet when it is set. Also --statement-timeout. A lock wait counts towards it and is
+# not retried when it expires: keep it above statement_lock_timeout.
 # statement_timeout = "5min"
 # Before the first revision runs, strata names sessions holding locks on the tables the
 # revisions lock, and sessions idle in a transaction longer than this. refuse_if_blocked (or
