@@ -29,13 +29,16 @@ struct Settings {
   std::string version_schema;
   std::chrono::seconds lock_timeout{60};
   std::chrono::milliseconds statement_lock_timeout{0};
+  // PostgreSQL `statement_timeout` for each revision's statements; 0 = unset (the server's,
+  // role's or database's own setting applies).
+  std::chrono::milliseconds statement_timeout{0};
   int retries = 0;
   std::chrono::seconds idle_in_transaction_threshold{60};  // pre-flight (PostgreSQL)
   bool refuse_if_blocked = false;  // stop when the pre-flight finds sessions in the way
   std::string backup_dir = "backups";
   int backup_keep_days = 7;
-  bool backup_before_upgrade = false;  // `upgrade` behaves as `upgrade --backup`
-  std::string pg_dump_path;            // a pg_dump executable, or the folder holding one
+  bool backup_before_upgrade = false;    // `upgrade` behaves as `upgrade --backup`
+  std::string pg_dump_path;              // a pg_dump executable, or the folder holding one
   std::vector<std::string> lint_allow;   // [lint] allow = [...]
   std::vector<std::string> lint_enable;  // [lint] enable = [...]: opt-in rules
   // Revision files larger than this many bytes are refused (a revision's SQL is held in memory).
@@ -52,6 +55,8 @@ struct SettingsOverrides {
   // --refuse-if-blocked: override strata.toml. A bad duration is a kUsage error.
   std::optional<std::string> statement_lock_timeout;
   std::optional<int> retries;
+  // --statement-timeout: a duration as in strata.toml; a bad one is a kUsage error.
+  std::optional<std::string> statement_timeout;
   bool refuse_if_blocked = false;
   // --wait-replicas[=DURATION]: a duration as in strata.toml; a bad one is a kUsage error.
   std::optional<std::string> wait_replicas;

@@ -44,6 +44,10 @@ struct DriverOptions {
   std::chrono::seconds lock_timeout{60};
   // PostgreSQL `lock_timeout` for each statement; 0 = unset.
   std::chrono::milliseconds statement_lock_timeout{0};
+  // PostgreSQL `statement_timeout` for each statement of a revision (SET LOCAL in its
+  // transaction; SET and RESET around a Transactional: false one); 0 = unset. A statement that
+  // runs longer fails the step like any other failing statement.
+  std::chrono::milliseconds statement_timeout{0};
   // How often a step whose statement timed out waiting for a table lock (statement_lock_timeout)
   // is rolled back and run again, after an exponential backoff with jitter.
   int retries = 0;

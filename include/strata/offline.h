@@ -37,6 +37,8 @@ struct OfflineOptions {
   std::string version_schema;
   // PostgreSQL `lock_timeout` set for each revision's statements; 0 = unset.
   std::chrono::milliseconds statement_lock_timeout{0};
+  // PostgreSQL `statement_timeout` set for each revision's statements; 0 = unset.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 // Plans an offline run. `range` is "TO" or "FROM:TO" (Alembic's form). FROM is "base", "head",

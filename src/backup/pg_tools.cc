@@ -112,18 +112,4 @@ Result<PgTool> FindPgTool(const std::string& tool, int server_major,
                             server_major));
 }
 
-Result<ServerVersion> ReadServerVersion(Driver& driver) {
-  Result<Driver::Rows> rows = driver.Query(
-      "SELECT current_setting('server_version'), current_setting('server_version_num')");
-  if (!rows.ok()) return rows.status();
-  if (rows->empty() || rows->front().size() < 2 || !rows->front()[0] || !rows->front()[1]) {
-    return Status::BackupFailed("the server did not report its version");
-  }
-  ServerVersion v;
-  v.text = *rows->front()[0];
-  v.text = v.text.substr(0, v.text.find(' '));
-  v.major = std::atoi(rows->front()[1]->c_str()) / 10000;
-  return v;
-}
-
 }  // namespace strata::backup

@@ -31,13 +31,6 @@ int MajorVersion(const std::string& version);
 // package to install when none fits.
 Result<PgTool> FindPgTool(const std::string& tool, int server_major, const std::string& configured);
 
-// The server's version: {"15.4", 15} from server_version and server_version_num.
-struct ServerVersion {
-  std::string text;
-  int major = 0;
-};
-Result<ServerVersion> ReadServerVersion(Driver& driver);
-
 }  // namespace strata::backup
 
 #endif  // STRATA_BACKUP_PG_TOOLS_H_

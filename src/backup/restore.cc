@@ -11,6 +11,7 @@
 #include "backup/backup_internal.h"
 #include "backup/child_process.h"
 #include "backup/pg_tools.h"
+#include "driver/server_version.h"
 #include "strata/url.h"
 
 namespace strata {
@@ -43,7 +44,7 @@ Result<int64_t> CountTables(Driver& driver) {
 
 Status RestorePostgres(const RestoreOptions& o, const BackupManifest& m, Driver& target,
                        bool clean) {
-  Result<backup::ServerVersion> server = backup::ReadServerVersion(target);
+  Result<ServerVersion> server = ReadServerVersion(target);
   if (!server.ok()) return Status::BackupFailed(server.status().message());
   // The restoring tool must read the dump (as new as the pg_dump that wrote it) and the server.
   int need = std::max(server->major, backup::MajorVersion(m.pg_dump_version));

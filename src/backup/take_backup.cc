@@ -12,6 +12,7 @@
 #include "backup/child_process.h"
 #include "backup/pg_tools.h"
 #include "core/sql_quote.h"
+#include "driver/server_version.h"
 #include "strata/migrator.h"
 #include "strata/url.h"
 
@@ -56,7 +57,7 @@ void Progress(const BackupOptions& o, const std::string& line) {
 // (--snapshot), so the row counts in the manifest are those of the dump.
 Status DumpPostgres(Driver& driver, const BackupOptions& o, const std::string& tmp,
                     BackupManifest& m) {
-  Result<backup::ServerVersion> server = backup::ReadServerVersion(driver);
+  Result<ServerVersion> server = ReadServerVersion(driver);
   if (!server.ok()) return Status::BackupFailed(server.status().message());
   m.server_version = server->text;
   Result<backup::PgTool> pg_dump = backup::FindPgTool("pg_dump", server->major, o.pg_dump_path);

@@ -370,7 +370,7 @@ no colours in messages
 .SH FILES
 .TP
 \fIstrata.toml\fR
-settings: url, dir, version_table, version_schema, lock_timeout, statement_lock_timeout, retries, backup_dir, backup_keep_days, backup_before_upgrade, pg_dump_path, wait_replicas
+settings: url, dir, version_table, version_schema, lock_timeout, statement_lock_timeout, statement_timeout, retries, backup_dir, backup_keep_days, backup_before_upgrade, pg_dump_path, wait_replicas
 .TP
 \fImigrations/\fR
 the revision files, one per revision

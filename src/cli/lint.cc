@@ -30,8 +30,11 @@ Status RunLint(const Context& ctx, const LintOptions& o) {
   } else {
     std::string out;
     if (!ctx.quiet()) {
-      out +=
-          fmt::format("lint: {} rules ({})\n", postgres ? "PostgreSQL" : "SQLite", dialect_reason);
+      out += fmt::format("lint: {} rules ({})", postgres ? "PostgreSQL" : "SQLite", dialect_reason);
+      if (postgres && run->pg_version > 0) {
+        out += fmt::format(", for PostgreSQL {} ({})", run->pg_version, run->pg_version_source);
+      }
+      out += "\n";
     }
     if (!all.skipped_rules.empty()) {
       std::string ids;

@@ -95,6 +95,9 @@ int Main(int argc, char** argv) {
                  "PostgreSQL lock_timeout per statement, e.g. 2s, 500ms (strata.toml's)");
   app.add_option("--retries", retries, "retries of a revision whose lock wait timed out")
       ->check(CLI::NonNegativeNumber);
+  std::string statement_timeout;
+  app.add_option("--statement-timeout", statement_timeout,
+                 "PostgreSQL statement_timeout per statement, e.g. 5min (strata.toml's)");
   app.add_flag("--refuse-if-blocked", g.overrides.refuse_if_blocked,
                "exit 5 before running anything when other sessions hold locks in the way");
 
@@ -380,6 +383,7 @@ int Main(int argc, char** argv) {
   if (!config.empty()) g.overrides.config = config;
   if (!statement_lock_timeout.empty()) g.overrides.statement_lock_timeout = statement_lock_timeout;
   if (retries >= 0) g.overrides.retries = retries;
+  if (!statement_timeout.empty()) g.overrides.statement_timeout = statement_timeout;
   if (!wait_replicas_timeout.empty()) g.overrides.wait_replicas = wait_replicas_timeout;
   if (schema.format == "json") g.format = "json";  // `schema --format json`: errors as JSON too
   bool json = g.format == "json";

@@ -62,6 +62,7 @@ Status PrintOfflineScript(const Context& ctx, Command command, const MigrateOpti
   options.version_table = ctx.settings().version_table;
   options.version_schema = ctx.settings().version_schema;
   options.statement_lock_timeout = ctx.settings().statement_lock_timeout;
+  options.statement_timeout = ctx.settings().statement_timeout;
   Direction direction = command == Command::kUpgrade ? Direction::kUpgrade : Direction::kDowngrade;
   Result<Plan> plan = PlanOffline(*graph, direction, target);
   if (!plan.ok()) return plan.status();

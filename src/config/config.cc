@@ -14,6 +14,9 @@
 namespace strata {
 namespace {
 
+// PostgreSQL's largest timeout setting (an int of milliseconds).
+constexpr std::chrono::milliseconds kMaxPostgresTimeout{2147483647};
+
 // A key's location for messages: "strata.toml:4".
 int LineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
 
@@ -199,6 +202,11 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
       if (st.ok()) s.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(d);
     } else if (key == "statement_lock_timeout") {
       st = ReadDuration(file, node, key, s.statement_lock_timeout);
+    } else if (key == "statement_timeout") {
+      st = ReadDuration(file, node, key, s.statement_timeout);
+      if (st.ok() && s.statement_timeout > kMaxPostgresTimeout) {
+        st = BadValue(file, node, key, "at most 2147483647ms (PostgreSQL's limit, about 24 days)");
+      }
     } else if (key == "retries") {
       st = ReadNonNegativeInt(file, node, key, n);
       if (st.ok()) s.retries = static_cast<int>(n);
@@ -253,12 +261,13 @@ Status ApplyConfigFile(const std::string& file, Settings& s, bool url_from_file,
       }
     } else {
       st = Status::InvalidScripts(
-               fmt::format("unknown setting '{}'; known settings: url, dir, version_table, "
-                           "version_schema, lock_timeout, statement_lock_timeout, retries, "
-                           "idle_in_transaction_threshold, refuse_if_blocked, "
-                           "max_revision_size, backup_dir, backup_keep_days, "
-                           "backup_before_upgrade, pg_dump_path, wait_replicas, [lint] allow",
-                           key))
+               fmt::format(
+                   "unknown setting '{}'; known settings: url, dir, version_table, "
+                   "version_schema, lock_timeout, statement_lock_timeout, "
+                   "statement_timeout, retries, idle_in_transaction_threshold, refuse_if_blocked, "
+                   "max_revision_size, backup_dir, backup_keep_days, "
+                   "backup_before_upgrade, pg_dump_path, wait_replicas, [lint] allow",
+                   key))
                .WithLocation(file, LineOf(node));
     }
     if (!st.ok()) problems.push_back(std::move(st));
@@ -375,6 +384,16 @@ Result<Settings> LoadSettings(const SettingsOverrides& overrides, EnvLookup env)
     }
     s.statement_lock_timeout = *d;
   }
+  if (overrides.statement_timeout) {
+    auto d = ParseDuration(*overrides.statement_timeout);
+    if (!d || *d > kMaxPostgresTimeout) {
+      return Status::Usage(fmt::format(
+          "--statement-timeout must be a duration in seconds up to about 24 days (e.g. 300, 30s, "
+          "5min), not '{}'",
+          *overrides.statement_timeout));
+    }
+    s.statement_timeout = *d;
+  }
   if (overrides.retries) {
     if (*overrides.retries < 0) return Status::Usage("--retries must be a whole number >= 0");
     s.retries = *overrides.retries;
@@ -422,6 +441,13 @@ dir = "{}"
 # nothing changed. Also --statement-lock-timeout and --retries.
 # statement_lock_timeout = "2s"
 # retries = 3
+# PostgreSQL only. statement_timeout: how long each migration statement may run (PostgreSQL's
+# statement_timeout, set per revision); unset = the role's or database's own setting. A
+# statement that runs longer fails its revision like any failing statement (exit 1, rolled
+# back; exit 7 part way through a Transactional: false one); lint's missing-statement-timeout
+# rule is quiet when it is set. Also --statement-timeout. A lock wait counts towards it and is
+# not retried when it expires: keep it above statement_lock_timeout.
+# statement_timeout = "5min"
 # Before the first revision runs, strata names sessions holding locks on the tables the
 # revisions lock, and sessions idle in a transaction longer than this. refuse_if_blocked (or
 # --refuse-if-blocked) exits 5 instead of proceeding when it finds any.

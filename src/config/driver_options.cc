@@ -10,6 +10,7 @@ DriverOptions DriverOptionsFor(const Settings& settings) {
   options.version_schema = settings.version_schema;
   options.lock_timeout = settings.lock_timeout;
   options.statement_lock_timeout = settings.statement_lock_timeout;
+  options.statement_timeout = settings.statement_timeout;
   options.retries = settings.retries;
   options.idle_in_transaction_threshold = settings.idle_in_transaction_threshold;
   options.refuse_if_blocked = settings.refuse_if_blocked;

@@ -343,11 +343,12 @@ py::object Status_(int runs, const std::optional<std::string>& url,
 
 py::object Lint(const std::vector<std::string>& paths, const std::string& dialect,
                 const std::optional<std::string>& url, const std::optional<std::string>& directory,
-                const std::optional<std::string>& config, const py::object& log) {
+                const std::optional<std::string>& config, int pg_version, const py::object& log) {
   LintRequest request;
   request.settings = Load(url, directory, config);
   request.paths = paths;
   request.dialect = dialect;
+  request.pg_version = pg_version;  // 0: the server's, with url
   Logger logger(log);
   request.driver = DriverOptionsWithLog(request.settings, logger);
   // As `strata lint --url`: only a URL given to the call makes lint read the database.
@@ -455,7 +456,7 @@ PYBIND11_MODULE(_strata, m) {
   m.def("status", &Status_, py::arg("runs"), py::arg("url"), py::arg("directory"),
         py::arg("config"), py::arg("log"));
   m.def("lint", &Lint, py::arg("paths"), py::arg("dialect"), py::arg("url"), py::arg("directory"),
-        py::arg("config"), py::arg("log"));
+        py::arg("config"), py::arg("pg_version"), py::arg("log"));
   m.def("verify", &VerifyHistory, py::arg("rev_range"), py::arg("scratch_url"), py::arg("keep"),
         py::arg("url"), py::arg("directory"), py::arg("config"), py::arg("log"));
 }

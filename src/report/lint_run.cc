@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "driver/server_version.h"
 #include "strata/migrator.h"
 #include "strata/plan.h"
 #include "strata/script.h"
@@ -30,20 +31,35 @@ std::string Canonical(const fs::path& p) {
   return ec ? p.lexically_normal().string() : c.string();
 }
 
-// The revisions not yet applied to the database named with --url, per graph. nullopt when no
-// URL was given on the command line: lint does not connect to a database by itself.
-Result<std::optional<std::set<std::string>>> PendingIds(const LintRequest& o,
+// The database named with --url, when lint is asked to read it: one connection for the whole
+// run. `driver` is null when not asked, and for a SQLite file that does not exist yet (lint
+// creates no database; one that does not exist is at base).
+struct LintDatabase {
+  bool asked = false;
+  std::unique_ptr<Driver> driver;
+};
+
+Result<LintDatabase> OpenLintDatabase(const LintRequest& o, const DatabaseUrl& url) {
+  LintDatabase db;
+  db.asked = o.use_database;
+  if (!db.asked) return db;
+  bool missing_sqlite_file = url.kind == DatabaseKind::kSqlite && url.sqlite_path != ":memory:" &&
+                             !fs::exists(url.sqlite_path);
+  if (missing_sqlite_file) return db;
+  Result<std::unique_ptr<Driver>> driver = OpenDriver(url, o.driver);
+  if (!driver.ok()) return driver.status();
+  db.driver = std::move(driver).value();
+  return db;
+}
+
+// The revisions not yet applied to the database, per graph. nullopt when no URL was given on
+// the command line: lint does not connect to a database by itself.
+Result<std::optional<std::set<std::string>>> PendingIds(const LintDatabase& db,
                                                         const RevisionGraph& graph) {
-  if (!o.use_database) return std::optional<std::set<std::string>>();
-  Result<DatabaseUrl> url = ParseDatabaseUrl(o.settings.url);
-  if (!url.ok()) return url.status();
+  if (!db.asked) return std::optional<std::set<std::string>>();
   std::vector<std::string> current;
-  bool missing_sqlite_file = url->kind == DatabaseKind::kSqlite && url->sqlite_path != ":memory:" &&
-                             !fs::exists(url->sqlite_path);
-  if (!missing_sqlite_file) {  // a database that does not exist yet is at base
-    Result<std::unique_ptr<Driver>> db = OpenDriver(*url, o.driver);
-    if (!db.ok()) return db.status();
-    Migrator migrator(**db, graph, nullptr);
+  if (db.driver != nullptr) {
+    Migrator migrator(*db.driver, graph, nullptr);
     Result<std::vector<std::string>> heads = migrator.Current();
     if (!heads.ok()) return heads.status();
     current = *heads;
@@ -57,17 +73,40 @@ Result<std::optional<std::set<std::string>>> PendingIds(const LintRequest& o,
 
 // The live catalog's column and function definitions, for the history model (LintConfig::catalog),
 // when the database to look at is PostgreSQL. Empty otherwise.
-Result<std::vector<std::string>> LiveCatalog(const LintRequest& o, const DatabaseUrl& url) {
+Result<std::vector<std::string>> LiveCatalog(const LintDatabase& db, const DatabaseUrl& url) {
   std::vector<std::string> out;
-  if (!o.use_database || url.kind != DatabaseKind::kPostgres) return out;
-  Result<std::unique_ptr<Driver>> db = OpenDriver(url, o.driver);
-  if (!db.ok()) return db.status();
-  Result<SchemaSnapshot> snapshot = (*db)->Snapshot();
+  if (db.driver == nullptr || url.kind != DatabaseKind::kPostgres) return out;
+  Result<SchemaSnapshot> snapshot = db.driver->Snapshot();
   if (!snapshot.ok()) return snapshot.status();
   for (SchemaObject& o2 : snapshot->objects) {
     if (o2.kind == "column" || o2.kind == "function") out.push_back(std::move(o2.definition));
   }
   return out;
+}
+
+// What the PostgreSQL server named with --url says about the sessions a migration will run in:
+// its major version (when --pg-version does not say) and whether a statement_timeout is already
+// in force for them (set on the role, the database, the server or in the URL's options).
+struct ServerFacts {
+  int major = 0;
+  bool statement_timeout = false;
+};
+
+Result<ServerFacts> ReadServerFacts(const LintDatabase& db, const DatabaseUrl& url,
+                                    bool need_version) {
+  ServerFacts facts;
+  if (db.driver == nullptr || url.kind != DatabaseKind::kPostgres) return facts;
+  if (need_version) {
+    Result<ServerVersion> version = ReadServerVersion(*db.driver);
+    if (!version.ok()) return version.status();
+    facts.major = version->major;
+  }
+  Result<Driver::Rows> rows =
+      db.driver->Query("SELECT current_setting('statement_timeout') <> '0'");
+  if (!rows.ok()) return rows.status();
+  facts.statement_timeout =
+      !rows->empty() && !rows->front().empty() && rows->front()[0] && *rows->front()[0] == "t";
+  return facts;
 }
 
 nlohmann::json FindingJson(const LintFinding& f) {
@@ -89,9 +128,9 @@ Result<LintRun> LintFiles(const LintRequest& o) {
   if (!url.ok()) return url.status();
   LintConfig config;
   config.statement_lock_timeout_set = settings.statement_lock_timeout.count() > 0;
+  config.statement_timeout_set = settings.statement_timeout.count() > 0;
   config.allow = settings.lint_allow;
   config.enable = settings.lint_enable;
-  config.pg_version = o.pg_version;
   for (const std::string& id : config.allow) {
     if (FindLintRule(id) == nullptr) {
       return Status::InvalidScripts(fmt::format("[lint] allow names an unknown rule '{}'", id))
@@ -207,16 +246,23 @@ Result<LintRun> LintFiles(const LintRequest& o) {
     dialect_reason = std::move(guess.reason);
   }
 
-  Result<std::vector<std::string>> catalog = LiveCatalog(o, *url);
+  Result<LintDatabase> db = OpenLintDatabase(o, *url);
+  if (!db.ok()) return db.status();
+  Result<std::vector<std::string>> catalog = LiveCatalog(*db, *url);
   if (!catalog.ok()) return catalog.status();
   config.catalog = std::move(catalog).value();
+  Result<ServerFacts> server = ReadServerFacts(*db, *url, o.pg_version == 0);
+  if (!server.ok()) return server.status();
+  LintPgVersion version = ChooseLintPgVersion(o.pg_version, server->major);
+  config.pg_version = version.major;
+  config.statement_timeout_set |= server->statement_timeout;
 
   LintReport all;
   bool from_database = false;
   for (const Unit& u : units) {
     LintConfig unit_config = config;
     if (u.graph != nullptr) {
-      Result<std::optional<std::set<std::string>>> pending = PendingIds(o, *u.graph);
+      Result<std::optional<std::set<std::string>>> pending = PendingIds(*db, *u.graph);
       if (!pending.ok()) return pending.status();
       unit_config.pending = *pending;
       from_database |= pending->has_value();
@@ -239,7 +285,15 @@ Result<LintRun> LintFiles(const LintRequest& o) {
   run.dialect = config.dialect == LintDialect::kPostgres ? "postgresql" : "sqlite";
   run.dialect_reason = std::move(dialect_reason);
   run.from_database = from_database;
+  run.pg_version = version.major;
+  run.pg_version_source = std::move(version.source);
   return run;
+}
+
+LintPgVersion ChooseLintPgVersion(int requested, int server) {
+  if (requested > 0) return {requested, "--pg-version"};
+  if (server > 0) return {server, "the server's version"};
+  return {};
 }
 
 nlohmann::json LintJson(const LintRun& run) {
@@ -263,6 +317,8 @@ nlohmann::json LintJson(const LintRun& run) {
             {"not_checked", all.not_checked},
             {"dialect", run.dialect},
             {"dialect_reason", run.dialect_reason},
+            {"pg_version", run.pg_version > 0 ? nlohmann::json(run.pg_version) : nlohmann::json()},
+            {"pg_version_source", run.pg_version_source},
             {"history", run.from_database ? "database" : "files"}}}};
 }
 

@@ -147,14 +147,19 @@ class ScriptWriter {
                                   : fmt::format("-- {}", rev.path));
     }
     bool timeout = pg_ && o_.statement_lock_timeout.count() > 0;
+    bool statement_timeout = pg_ && o_.statement_timeout.count() > 0;
     if (rev.transactional) {
       Line("");
       Begin();
       if (timeout)
         Line(fmt::format("SET LOCAL lock_timeout = {};", o_.statement_lock_timeout.count()));
+      if (statement_timeout)
+        Line(fmt::format("SET LOCAL statement_timeout = {};", o_.statement_timeout.count()));
     } else {
       Line("-- Transactional: false; its statements run one by one outside a transaction");
       if (timeout) Line(fmt::format("SET lock_timeout = {};", o_.statement_lock_timeout.count()));
+      if (statement_timeout)
+        Line(fmt::format("SET statement_timeout = {};", o_.statement_timeout.count()));
     }
     if (SkipBlank(section.sql)) {
       Line("");
@@ -164,6 +169,7 @@ class ScriptWriter {
     }
     if (!rev.transactional) {
       if (timeout) Line("RESET lock_timeout;");
+      if (statement_timeout) Line("RESET statement_timeout;");
       Line("");
       Begin();
     }

@@ -198,6 +198,39 @@ TEST_F(LintCliTest, NewerSyntaxWithPgVersion) {
   EXPECT_EQ(Strata({"lint", "--pg-version", "abc"}).code, 2);
 }
 
+// With --url on PostgreSQL and no --pg-version, the server's own major version is the target:
+// this test server is PostgreSQL 15, so newer syntax stays a parse-error, and the output says
+// which version and why. An explicit --pg-version wins over the server's.
+TEST_F(LintCliTest, PgVersionFromTheServerNamedWithUrl) {
+  STRATA_CREATE_TEST_DB(db, Backend::kPostgres, ws_.dir());
+  std::string major = db->Query("SELECT current_setting('server_version_num')::int / 10000");
+  while (!major.empty() && major.back() == '\n') major.pop_back();
+  ASSERT_FALSE(major.empty());
+  Rev("aaaa0001", "", "CREATE TABLE n (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL);");
+  Output server = Strata({"--url", db->url(), "lint"});
+  EXPECT_THAT(server.out, ::testing::StartsWith(
+                              "lint: PostgreSQL rules (the database URL from --url is PostgreSQL), "
+                              "for PostgreSQL " +
+                              major + " (the server's version)\n"));
+  if (std::stoi(major) <= 15) {
+    EXPECT_EQ(server.code, 6) << server.out << server.err;
+    EXPECT_THAT(server.out, HasSubstr("error[parse-error]"));
+  }
+  Output json = Strata({"--url", db->url(), "--format", "json", "lint"});
+  nlohmann::json doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["summary"]["pg_version"], std::stoi(major));
+  EXPECT_EQ(doc["summary"]["pg_version_source"], "the server's version");
+
+  Output v17 = Strata({"--url", db->url(), "lint", "--pg-version", "17"});
+  EXPECT_EQ(v17.code, 0) << v17.out << v17.err;
+  EXPECT_THAT(v17.out, HasSubstr(", for PostgreSQL 17 (--pg-version)\n"));
+  EXPECT_THAT(v17.out, HasSubstr("migrations/aaaa0001_rev.sql:7: note: not checked (newer "
+                                 "PostgreSQL syntax)"));
+  Output v15 = Strata({"--url", db->url(), "lint", "--pg-version", "15"});
+  EXPECT_EQ(v15.code, 6) << v15.out << v15.err;
+  EXPECT_THAT(v15.out, HasSubstr(", for PostgreSQL 15 (--pg-version)\n"));
+}
+
 // With --url on PostgreSQL, a table made outside strata has its columns' types and a user
 // function its volatility from the live catalog.
 TEST_F(LintCliTest, LiveCatalogWithUrl) {

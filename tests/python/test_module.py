@@ -377,3 +377,33 @@ def test_concurrent_upgrades_from_processes_apply_each_revision_once(project, da
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     assert applied_once(query) == sorted(r[0] for r in REVISIONS)
+
+
+def test_lint_with_a_postgresql_url_targets_the_servers_version(project, tmp_path):
+    """As `strata lint --url`: the server's major version is the target (newer syntax stays a
+    parse-error on this PostgreSQL 15 server); pg_version, as --pg-version, wins."""
+    from conftest import PgDatabase, pg_server_url
+    db = PgDatabase(pg_server_url())
+    try:
+        d = str(project)
+        major = int(db.query("SELECT current_setting('server_version_num')::int / 10000")[0][0])
+        write_revision(d, "4d5e6f708192", HEAD, "virtual column",
+                       "CREATE TABLE n (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL);",
+                       "DROP TABLE n;")
+        if major <= 15:
+            with pytest.raises(strata.Pending) as e:
+                strata.lint(url=db.url, directory=d)
+            doc = e.value.document
+            assert "parse-error" in {f["rule"] for f in doc["findings"]}
+        else:
+            doc = strata.lint(url=db.url, directory=d)
+        assert doc["summary"]["pg_version"] == major
+        assert doc["summary"]["pg_version_source"] == "the server's version"
+        assert doc == cli_json(db.url, project, "lint")
+        newer = strata.lint(url=db.url, directory=d, pg_version=17)
+        assert newer["summary"]["pg_version"] == 17 and newer["summary"]["errors"] == 0
+        assert [n["revision"] for n in newer["notes"]] == ["4d5e6f708192"]
+        with pytest.raises(strata.UsageError):
+            strata.lint(url=db.url, directory=d, pg_version="17")
+    finally:
+        db.drop()

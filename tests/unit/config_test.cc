@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 
+#include "strata/driver.h"
+
 namespace strata {
 namespace {
 
@@ -224,6 +226,64 @@ TEST_F(ConfigTest, DefaultConfigFileParses) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->dir, "db/migrations");
   EXPECT_EQ(s->url, "sqlite:strata.db");
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+// statement_timeout: a duration like the other timeouts, PostgreSQL's limit at most; unset (0)
+// by default; --statement-timeout overrides the file; driver options carry it.
+TEST_F(ConfigTest, StatementTimeoutFromFileAndCommandLine) {
+  EXPECT_EQ(Load()->statement_timeout, std::chrono::milliseconds(0));
+  WriteFile("strata.toml", "url = \"postgresql://u@h/db\"\nstatement_timeout = \"5min\"\n");
+  Result<Settings> s = Load();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->statement_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(DriverOptionsFor(*s).statement_timeout, std::chrono::minutes(5));
+  SettingsOverrides o;
+  o.statement_timeout = "200ms";
+  s = Load(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->statement_timeout, std::chrono::milliseconds(200));
+  o.statement_timeout = "soon";
+  s = Load(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().kind(), ErrorKind::kUsage);
+  EXPECT_THAT(s.status().message(), HasSubstr("--statement-timeout must be a duration"));
+  o.statement_timeout = "30days";
+  EXPECT_EQ(Load(o).status().kind(), ErrorKind::kUsage);
+
+  // The template `strata init` writes documents it, commented out.
+  EXPECT_THAT(DefaultConfigFileText("migrations"), HasSubstr("\n# statement_timeout = \"5min\"\n"));
+}
+
+TEST_F(ConfigTest, BadStatementTimeoutNamesFileAndLine) {
+  struct {
+    const char* text;
+    const char* expected;
+  } errors[] = {
+      {"url = \"x\"\nstatement_timeout = \"a while\"\n", "'statement_timeout' must be a duration"},
+      {"url = \"x\"\nstatement_timeout = -1\n", "'statement_timeout' must be a duration"},
+      {"url = \"x\"\nstatement_timeout = 2147484\n", "'statement_timeout' must be at most"},
+  };
+  for (const auto& e : errors) {
+    WriteFile("strata.toml", e.text);
+    Result<Settings> s = Load();
+    ASSERT_FALSE(s.ok()) << e.text;
+    EXPECT_EQ(s.status().kind(), ErrorKind::kInvalidScripts) << e.text;
+    EXPECT_THAT(s.status().message(), HasSubstr(e.expected)) << e.text;
+    EXPECT_EQ(s.status().file(), "strata.toml") << e.text;
+    EXPECT_EQ(s.status().line(), 2) << e.text;
+  }
+  // A typo is told the key's real name.
+  WriteFile("strata.toml", "statement_timeuot = 5\n");
+  Result<Settings> s = Load();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("known settings: "));
+  EXPECT_THAT(s.status().message(), HasSubstr("statement_timeout, retries"));
 }
 
 }  // namespace

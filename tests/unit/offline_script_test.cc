@@ -117,6 +117,23 @@ TEST(OfflineScriptTest, PostgresScriptHasLockTablesTransactionsAndBookkeeping) {
   EXPECT_THAT(s, HasSubstr("SET lock_timeout = 2000;\n\nCREATE INDEX CONCURRENTLY"));
 }
 
+// statement_timeout is set as the live PostgreSQL run sets it: SET LOCAL in each transactional
+// revision, SET and RESET around a Transactional: false one. SQLite has none.
+TEST(OfflineScriptTest, StatementTimeoutIsSetForEachRevision) {
+  RevisionGraph g = Graph(ThreeRevisions());
+  Result<Plan> plan = PlanOffline(g, Direction::kUpgrade, "head");
+  ASSERT_TRUE(plan.ok());
+  OfflineOptions o;
+  o.statement_timeout = std::chrono::milliseconds(300000);
+  std::string s = RenderOfflineScript(*plan, o);
+  EXPECT_EQ(Count(s, "SET LOCAL statement_timeout = 300000;"), 2u);
+  EXPECT_THAT(s, HasSubstr("SET statement_timeout = 300000;\n\nCREATE INDEX CONCURRENTLY"));
+  EXPECT_THAT(s, HasSubstr("-- trailing comment\nRESET statement_timeout;"));
+  EXPECT_THAT(s, Not(HasSubstr("lock_timeout")));
+  o.dialect = SqlDialect::kSqlite;
+  EXPECT_THAT(RenderOfflineScript(*plan, o), Not(HasSubstr("statement_timeout")));
+}
+
 TEST(OfflineScriptTest, SqliteScriptUsesImmediateTransactionsAndNoSchema) {
   RevisionGraph g = Graph(ThreeRevisions());
   Result<Plan> plan = PlanOffline(g, Direction::kDowngrade, "head:base");

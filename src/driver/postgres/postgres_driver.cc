@@ -434,6 +434,13 @@ StatementFailure PostgresDriver::FailureOf(const PgError& error, ErrorKind kind,
   f.line = LineOfOffset(step.section(), statement.offset + in_statement);
   // A cancel that Interrupt() asked for reads as what it is, not as a database failure.
   f.interrupted = error.sqlstate == "57014" && interrupted_.load();
+  // Any other cancel is most likely the statement_timeout strata set: say which, and where from.
+  if (error.sqlstate == "57014" && !f.interrupted && options_.statement_timeout.count() > 0) {
+    f.error += fmt::format(
+        " (strata ran it with statement_timeout = {} ms, from strata.toml's statement_timeout "
+        "or --statement-timeout)",
+        options_.statement_timeout.count());
+  }
   return f;
 }
 
@@ -547,6 +554,11 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(const StepRun& run,
             fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()), {},
             kControl);
       }
+      if (options_.statement_timeout.count() > 0) {
+        pipeline.Query(
+            fmt::format("SET LOCAL statement_timeout = {}", options_.statement_timeout.count()), {},
+            kControl);
+      }
       first_prepare = AddPrepares(pipeline);
     } else if (interrupted_.load()) {
       // Between two batches no statement runs for a cancel to stop: stop here.
@@ -587,6 +599,15 @@ Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
     auto set = session_->Exec(
         "setting lock_timeout",
         fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()));
+    if (!set.ok()) {
+      session_->RollbackIfOpen();
+      return set.status();
+    }
+  }
+  if (options_.statement_timeout.count() > 0) {
+    auto set = session_->Exec(
+        "setting statement_timeout",
+        fmt::format("SET LOCAL statement_timeout = {}", options_.statement_timeout.count()));
     if (!set.ok()) {
       session_->RollbackIfOpen();
       return set.status();
@@ -688,6 +709,16 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
         fmt::format("SET lock_timeout = {}", options_.statement_lock_timeout.count()));
     if (!set.ok()) return set.status();
   }
+  const bool set_statement_timeout = options_.statement_timeout.count() > 0;
+  if (set_statement_timeout) {
+    auto set = session_->Exec(
+        "setting statement_timeout",
+        fmt::format("SET statement_timeout = {}", options_.statement_timeout.count()));
+    if (!set.ok()) {
+      if (set_timeout) session_->ExecRaw("RESET lock_timeout");
+      return set.status();
+    }
+  }
   const int count = static_cast<int>(statements.size());
   StepNotices notices(*session_, options_, step);
   ProgressReporter progress(options_, step);
@@ -716,6 +747,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
       // Ctrl-C that was meant for the statement (the step stays interrupted: no other runs).
       session_->StopCancelling();
       if (set_timeout) session_->ExecRaw("RESET lock_timeout");
+      if (set_statement_timeout) session_->ExecRaw("RESET statement_timeout");
       std::vector<std::string> left;
       if (auto after = InvalidIndexes(); after.ok()) {
         for (const std::string& index : *after) {
@@ -748,6 +780,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
     progress.Report(i + 1, statement.offset + statement.text.size());
   }
   if (set_timeout) session_->ExecRaw("RESET lock_timeout");
+  if (set_statement_timeout) session_->ExecRaw("RESET statement_timeout");
   Pipeline pipeline(*session_);
   pipeline.Query("BEGIN", {}, kControl);
   AddSessionCheck(pipeline);

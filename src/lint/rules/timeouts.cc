@@ -168,12 +168,13 @@ const RuleFamily& TimeoutRules() {
                "a statement holding a strong table lock has no time limit: a slow rewrite or "
                "scan blocks the table for as long as it runs",
                "SET statement_timeout = '5min' (SET LOCAL in a transactional revision) before "
-               "the statement",
+               "the statement, or set statement_timeout in strata.toml",
                "lock_timeout bounds the wait for the lock; statement_timeout bounds how long it "
                "is held. Checked for the same statements as missing-lock-timeout, once per "
-               "section; quiet after a SET statement_timeout in the section. (strata.toml has "
-               "no statement_timeout setting yet: silence the rule with `[lint] allow` when the "
-               "database or role sets one.)",
+               "section; quiet after a SET statement_timeout in the section, when strata.toml "
+               "sets statement_timeout (the runtime then sets it for every revision), and with "
+               "--url when the server already runs the migration's sessions with one (set on "
+               "the role, the database or the server).",
                true, "all"},
           },
       .check = Check,

@@ -149,11 +149,16 @@ def status(url=None, directory=None, config=None, runs=10):
     return _strata.status(runs, url, directory, config, _log)
 
 
-def lint(paths=None, url=None, directory=None, config=None, dialect=None):
+def lint(paths=None, url=None, directory=None, config=None, dialect=None, pg_version=None):
     """Safety rules over revision files (`strata lint`): the migrations folder, or `paths`.
-    With `url`, only revisions pending in that database are reported. Raises Pending (exit 6)
-    with the document as `.document` when an error-level finding remains."""
-    return _strata.lint(list(paths or []), dialect or "", url, directory, config, _log)
+    With `url`, only revisions pending in that database are reported, and a PostgreSQL server's
+    major version is the target unless `pg_version` (`--pg-version`) names one. Raises Pending
+    (exit 6) with the document as `.document` when an error-level finding remains."""
+    if pg_version is not None and not (isinstance(pg_version, int) and 9 <= pg_version <= 99):
+        raise UsageError("pg_version must be a PostgreSQL major version (9 to 99), not %r"
+                         % (pg_version,))
+    return _strata.lint(list(paths or []), dialect or "", url, directory, config,
+                        pg_version or 0, _log)
 
 
 def _pending(message, document, revision="", hint=""):
