@@ -25,23 +25,25 @@
 #      LINT_BENCH_DOUBLE=0 (skip the 2x-corpus memory run)   LINT_BENCH_OUT (the Markdown file)
 #      BENCH_TMPDIR (work folder base; default /dev/shm)     BENCH_KEEP=1 (keep the work folder)
 #      STRATA_BENCH_CACHE (default ~/.cache/strata-bench; squawk goes in squawk-VERSION/ there)
+# Exit: 0 measured (whether or not the target is met), 1 a tool failed or broke, 2 bad usage.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 step() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench/lint/run.sh: $*" >&2; exit 1; }
+usage_error() { echo "bench/lint/run.sh: $* (see --help)" >&2; exit 2; }
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,29p' "$0"; exit 0 ;; esac
+case ${1:-} in -h | --help) sed -n '2,27p' "$0"; exit 0 ;; esac
 bin=${1:-build/strata}
-[[ -x $bin ]] || die "no strata binary at $bin; build it first (cmake --build build --target strata)"
+[[ -x $bin ]] || usage_error "no strata binary at $bin; build it first (cmake --build build --target strata)"
 bin=$(realpath "$bin")
 mb=${LINT_BENCH_MB:-52}
 runs=${LINT_BENCH_RUNS:-5}
 double=${LINT_BENCH_DOUBLE:-1}
 out_md=${LINT_BENCH_OUT:-$ROOT/bench/results/lint-latest.md}
-[[ $mb =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] || die "LINT_BENCH_MB and LINT_BENCH_RUNS must be positive integers"
+[[ $mb =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] || usage_error "LINT_BENCH_MB and LINT_BENCH_RUNS must be positive integers"
 SQUAWK_VERSION=2.66.0
 squawk_dir=${STRATA_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata-bench}/squawk-$SQUAWK_VERSION
 TIME=/usr/bin/time
