@@ -35,7 +35,7 @@ usage_error() { echo "bench/lint/run.sh: $* (see --help)" >&2; exit 2; }
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,27p' "$0"; exit 0 ;; esac
+case ${1:-} in -h | --help) sed -n '2,28p' "$0"; exit 0 ;; esac
 bin=${1:-build/strata}
 [[ -x $bin ]] || usage_error "no strata binary at $bin; build it first (cmake --build build --target strata)"
 bin=$(realpath "$bin")
