@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--test] [--bench]   (--test adds the PostgreSQL server and Alembic for
 # the test suite; --bench what bench/run.sh compares strata with: hyperfine, Alembic, PostgreSQL)
 set -euo pipefail
-pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-query-dev libcli11-dev
+pkgs=(cmake ninja-build ccache pkg-config g++ libsqlite3-dev libpq-dev libpg-query-dev rapidjson-dev libcli11-dev
       libfmt-dev nlohmann-json3-dev libtomlplusplus-dev)
 pkgs+=(libcpp-httplib-dev)   # strata serve's HTTP module (strata_http.so)
 # The Python module strata and `strata import alembic` (which runs Debian's Alembic).

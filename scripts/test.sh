@@ -30,11 +30,11 @@ if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
   cmake --build build-asan -j "$jobs" --target unit_tests
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build-asan/tests/unit_tests --gtest_brief=1
 
-  echo "== fleet worker threads under ThreadSanitizer"
+  echo "== fleet and lint worker threads under ThreadSanitizer"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_TSAN=ON \
     -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON >/dev/null
   cmake --build build-tsan -j "$jobs" --target unit_tests
-  TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/unit_tests --gtest_filter='FleetRunner*:RunFleet*' \
+  TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/unit_tests --gtest_filter='FleetRunner*:RunFleet*:LintPrefetch*' \
     --gtest_brief=1
 
   echo "== fuzz targets (libFuzzer, a few seconds each)"

@@ -18,11 +18,11 @@ std::string CanonicalTypeName(const std::string& name) {
   return it == kAliases.end() ? name : it->second;
 }
 
-Column ColumnOf(const Json& column_def) {
+Column ColumnOf(const Node& column_def) {
   Column c;
-  if (const Json* tn = Get(column_def, "typeName")) c.type = TypeOf(*tn);
-  for (const Json& item : Arr(column_def, "constraints")) {
-    const Json* con = Get(item, "Constraint");
+  if (const Node* tn = Get(column_def, "typeName")) c.type = TypeOf(*tn);
+  for (const Node& item : Arr(column_def, "constraints")) {
+    const Node* con = Get(item, "Constraint");
     if (con == nullptr) continue;
     std::string type = Str(*con, "contype");
     if (type == "CONSTR_NOTNULL" || type == "CONSTR_PRIMARY") c.not_null = true;
@@ -31,11 +31,11 @@ Column ColumnOf(const Json& column_def) {
 }
 
 // CHECK (col IS NOT NULL): the column, else "".
-std::string NotNullCheckColumn(const Json& con) {
-  const Json* expr = Get(con, "raw_expr");
-  const Json* nt = expr != nullptr ? Get(*expr, "NullTest") : nullptr;
+std::string NotNullCheckColumn(const Node& con) {
+  const Node* expr = Get(con, "raw_expr");
+  const Node* nt = expr != nullptr ? Get(*expr, "NullTest") : nullptr;
   if (nt == nullptr || Str(*nt, "nulltesttype") != "IS_NOT_NULL") return {};
-  const Json* ref = Get(*nt, "arg") ? Get(*Get(*nt, "arg"), "ColumnRef") : nullptr;
+  const Node* ref = Get(*nt, "arg") ? Get(*Get(*nt, "arg"), "ColumnRef") : nullptr;
   std::vector<std::string> cols = ref ? Names(Arr(*ref, "fields")) : std::vector<std::string>();
   return cols.size() == 1 ? cols[0] : std::string();
 }
@@ -51,14 +51,14 @@ std::string ConstraintKind(const std::string& contype) {
 
 }  // namespace
 
-ColumnType TypeOf(const Json& type_name) {
+ColumnType TypeOf(const Node& type_name) {
   ColumnType t;
   std::vector<std::string> names = Names(Arr(type_name, "names"));
   if (names.empty()) return t;
   std::string schema = names.size() >= 2 ? names[names.size() - 2] : "";
   t.user_defined = !schema.empty() && schema != "pg_catalog";
   t.name = t.user_defined ? schema + "." + names.back() : CanonicalTypeName(names.back());
-  for (const Json& mod : Arr(type_name, "typmods")) t.mods.push_back(ConstInt(mod, -1));
+  for (const Node& mod : Arr(type_name, "typmods")) t.mods.push_back(ConstInt(mod, -1));
   t.array_dims = static_cast<int>(Arr(type_name, "arrayBounds").size());
   return t;
 }
@@ -106,27 +106,27 @@ void History::AddExistingTable(const std::string& key, std::map<std::string, Col
   tables_[key] = std::move(t);
 }
 
-std::string History::CreatedTable(std::string_view type, const Json& s) {
+std::string History::CreatedTable(std::string_view type, const Node& s) {
   if (type == "CreateStmt") {
-    if (const Json* rel = Get(s, "relation")) return RangeVarKey(*rel);
+    if (const Node* rel = Get(s, "relation")) return RangeVarKey(*rel);
   } else if (type == "CreateTableAsStmt") {
-    const Json* into = Get(s, "into");
-    const Json* rel = into != nullptr ? Get(*into, "rel") : nullptr;
+    const Node* into = Get(s, "into");
+    const Node* rel = into != nullptr ? Get(*into, "rel") : nullptr;
     if (rel != nullptr && Str(s, "objtype") != "OBJECT_MATVIEW") return RangeVarKey(*rel);
   }
   return {};
 }
 
-void History::ApplyCreate(const Json& s, const std::string& revision) {
+void History::ApplyCreate(const Node& s, const std::string& revision) {
   std::string key = RangeVarKey(*Get(s, "relation"));
   if (Bool(s, "if_not_exists") && tables_.count(key) > 0) return;
   Table t;
   t.created_in = revision;
   t.columns_known = Arr(s, "inhRelations").empty();
-  for (const Json& elt : Arr(s, "tableElts")) {
-    if (const Json* col = Get(elt, "ColumnDef")) {
+  for (const Node& elt : Arr(s, "tableElts")) {
+    if (const Node* col = Get(elt, "ColumnDef")) {
       t.columns[Str(*col, "colname")] = ColumnOf(*col);
-    } else if (const Json* con = Get(elt, "Constraint")) {
+    } else if (const Node* con = Get(elt, "Constraint")) {
       Constraint c;
       c.kind = ConstraintKind(Str(*con, "contype"));
       c.not_null_column = NotNullCheckColumn(*con);
@@ -139,22 +139,22 @@ void History::ApplyCreate(const Json& s, const std::string& revision) {
   tables_[key] = std::move(t);
 }
 
-void History::ApplyAlterTable(const Json& s, const std::string& revision) {
+void History::ApplyAlterTable(const Node& s, const std::string& revision) {
   if (Str(s, "objtype") != "OBJECT_TABLE") return;
-  const Json* rel = Get(s, "relation");
+  const Node* rel = Get(s, "relation");
   if (rel == nullptr) return;
   std::string key = RangeVarKey(*rel);
   auto found = tables_.find(key);
   if (found == tables_.end()) found = tables_.emplace(key, Table()).first;
   Table& t = found->second;
-  for (const Json& c : Arr(s, "cmds")) {
-    const Json* cmd = Get(c, "AlterTableCmd");
+  for (const Node& c : Arr(s, "cmds")) {
+    const Node* cmd = Get(c, "AlterTableCmd");
     if (cmd == nullptr) continue;
     std::string sub = Str(*cmd, "subtype");
     std::string name = Str(*cmd, "name");
-    const Json* def = Get(*cmd, "def");
+    const Node* def = Get(*cmd, "def");
     if (sub == "AT_AddColumn" && def != nullptr) {
-      if (const Json* cd = Get(*def, "ColumnDef")) {
+      if (const Node* cd = Get(*def, "ColumnDef")) {
         std::string col = Str(*cd, "colname");
         if (!(Bool(*cmd, "missing_ok") && t.columns.count(col) > 0)) t.columns[col] = ColumnOf(*cd);
       }
@@ -162,15 +162,15 @@ void History::ApplyAlterTable(const Json& s, const std::string& revision) {
       t.columns.erase(name);
       t.validated_not_null.erase(name);
     } else if (sub == "AT_AlterColumnType" && def != nullptr) {
-      const Json* cd = Get(*def, "ColumnDef");
-      const Json* tn = cd != nullptr ? Get(*cd, "typeName") : nullptr;
+      const Node* cd = Get(*def, "ColumnDef");
+      const Node* tn = cd != nullptr ? Get(*cd, "typeName") : nullptr;
       if (tn != nullptr) t.columns[name].type = TypeOf(*tn);
     } else if (sub == "AT_SetNotNull") {
       t.columns[name].not_null = true;
     } else if (sub == "AT_DropNotNull") {
       t.columns[name].not_null = false;
     } else if (sub == "AT_AddConstraint" && def != nullptr) {
-      const Json* con = Get(*def, "Constraint");
+      const Node* con = Get(*def, "Constraint");
       if (con == nullptr) continue;
       Constraint k;
       k.kind = ConstraintKind(Str(*con, "contype"));
@@ -194,9 +194,9 @@ void History::ApplyAlterTable(const Json& s, const std::string& revision) {
   }
 }
 
-void History::ApplyRename(const Json& s) {
+void History::ApplyRename(const Node& s) {
   std::string type = Str(s, "renameType");
-  const Json* rel = Get(s, "relation");
+  const Node* rel = Get(s, "relation");
   if (rel == nullptr) return;
   std::string key = RangeVarKey(*rel);
   if (type == "OBJECT_TABLE") {
@@ -230,10 +230,10 @@ void History::ApplyRename(const Json& s) {
   }
 }
 
-void History::Apply(const Json& statement, const std::string& revision) {
+void History::Apply(const Node& statement, const std::string& revision) {
   auto [type, body] = NodeOf(statement);
   if (body == nullptr) return;
-  const Json& s = *body;
+  const Node& s = *body;
   if (type == "CreateStmt") {
     if (Get(s, "relation") != nullptr) ApplyCreate(s, revision);
   } else if (type == "CreateTableAsStmt") {
@@ -248,23 +248,23 @@ void History::Apply(const Json& statement, const std::string& revision) {
   } else if (type == "RenameStmt") {
     ApplyRename(s);
   } else if (type == "IndexStmt") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     std::string name = Str(s, "idxname");
     if (rel != nullptr && !name.empty()) {
       index_table_[QualifiedKey(Str(*rel, "schemaname"), name)] = RangeVarKey(*rel);
     }
   } else if (type == "DropStmt") {
     std::string kind = Str(s, "removeType");
-    for (const Json& obj : Arr(s, "objects")) {
-      const Json* list = Get(obj, "List");
+    for (const Node& obj : Arr(s, "objects")) {
+      const Node* list = Get(obj, "List");
       if (list == nullptr) continue;
       std::string key = NamesKey(Names(Arr(*list, "items")));
       if (kind == "OBJECT_TABLE") tables_.erase(key);
       if (kind == "OBJECT_INDEX") index_table_.erase(key);
     }
     if (kind == "OBJECT_SCHEMA") {
-      for (const Json& obj : Arr(s, "objects")) {
-        if (const Json* str = Get(obj, "String")) schemas_.erase(Str(*str, "sval"));
+      for (const Node& obj : Arr(s, "objects")) {
+        if (const Node* str = Get(obj, "String")) schemas_.erase(Str(*str, "sval"));
       }
     }
   } else if (type == "CreateSchemaStmt") {
@@ -273,11 +273,11 @@ void History::Apply(const Json& statement, const std::string& revision) {
     std::vector<std::string> names = Names(Arr(s, "funcname"));
     if (names.empty()) return;
     char volatility = 'v';  // PostgreSQL's default
-    for (const Json& o : Arr(s, "options")) {
-      const Json* d = Get(o, "DefElem");
+    for (const Node& o : Arr(s, "options")) {
+      const Node* d = Get(o, "DefElem");
       if (d == nullptr || Str(*d, "defname") != "volatility") continue;
-      const Json* arg = Get(*d, "arg");
-      const Json* str = arg != nullptr ? Get(*arg, "String") : nullptr;
+      const Node* arg = Get(*d, "arg");
+      const Node* str = arg != nullptr ? Get(*arg, "String") : nullptr;
       std::string v = str != nullptr ? Str(*str, "sval") : "";
       if (v == "immutable") volatility = 'i';
       if (v == "stable") volatility = 's';

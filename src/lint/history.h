@@ -16,7 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "lint/json_tree.h"
+#include "lint/tree.h"
 
 namespace strata::lint {
 
@@ -35,7 +35,7 @@ struct ColumnType {
 };
 
 // The type a TypeName node names.
-ColumnType TypeOf(const Json& type_name);
+ColumnType TypeOf(const Node& type_name);
 
 struct Column {
   ColumnType type;
@@ -69,19 +69,19 @@ class History {
 
   // Updates the model with one statement ({"AlterTableStmt": {...}}) of revision `revision`'s
   // upgrade section.
-  void Apply(const Json& statement, const std::string& revision);
+  void Apply(const Node& statement, const std::string& revision);
 
   // Seeding from a live catalog (--url): a table made outside the history, with its columns.
   void AddExistingTable(const std::string& key, std::map<std::string, Column> columns);
   void AddFunction(const std::string& name, char volatility) { functions_[name] = volatility; }
 
   // The tables a CREATE TABLE / CREATE TABLE AS / SELECT INTO statement creates ("" if none).
-  static std::string CreatedTable(std::string_view type, const Json& body);
+  static std::string CreatedTable(std::string_view type, const Node& body);
 
  private:
-  void ApplyAlterTable(const Json& s, const std::string& revision);
-  void ApplyRename(const Json& s);
-  void ApplyCreate(const Json& s, const std::string& revision);
+  void ApplyAlterTable(const Node& s, const std::string& revision);
+  void ApplyRename(const Node& s);
+  void ApplyCreate(const Node& s, const std::string& revision);
 
   std::unordered_map<std::string, Table> tables_;
   std::unordered_map<std::string, std::string> index_table_;  // index key -> table key

@@ -6,19 +6,23 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include "core/large_stack.h"
 #include "lint/history.h"
+#include "lint/parsed_windows.h"
 #include "lint/rule.h"
+#include "lint/section_prefetch.h"
 #include "lint/statement_parse.h"
-#include "sqlsplit/sql_windows.h"
 #include "strata/lint.h"
 
 namespace strata {
 namespace {
 
-using lint::Json;
+using lint::Node;
 using lint::Statement;
 
 // Rules that a downgrade section is not checked for: it undoes its upgrade, so dropping what
@@ -86,6 +90,7 @@ struct Linter::Impl : lint::FindingSink {
   std::vector<std::pair<std::string, Deferred>> deferred;  // in the order deferred
   std::vector<size_t> line_starts;
   const Statement* stmt = nullptr;
+  std::unique_ptr<lint::SectionPrefetch> prefetch;  // Linter::Prefetch
 
   int LineOf(size_t offset) const {
     auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
@@ -142,53 +147,29 @@ struct Linter::Impl : lint::FindingSink {
     for (size_t i = 0; i < sec.sql.size(); ++i) {
       if (sec.sql[i] == '\n') line_starts.push_back(i + 1);
     }
-    // A window of whole statements at a time (sql_windows.h), so that parse trees exist for one
-    // window at once however large the section. Each window but the last holds its last
-    // statement back: the next window starts at it, so that an allow comment on the line where
-    // it ends (`...; -- strata:allow x`) is seen with it.
+    // A window of whole statements at a time (parsed_windows.h), so that parse trees exist for
+    // one window at once however large the section; parsed ahead on other threads when a
+    // SectionPrefetch has it.
     std::vector<std::string> leading;
-    auto lint_windows = [&] {
-      std::vector<std::string> held_allow;  // what the held-back statement's comments allow
-      bool first = true;
-      SqlWindows windows(sec.sql);
-      while (windows.Next()) {
-        const std::string& text = windows.text();
-        bool ends_early = false;
-        std::vector<Statement> stmts =
-            lint::ParseSection(text, windows.last() ? nullptr : &ends_early);
-        if (!windows.last() && (ends_early || stmts.size() < 2)) {
-          windows.Widen();
-          continue;
-        }
-        std::vector<std::string> window_leading = lint::LocateStatements(text, stmts);
-        if (first) leading = std::move(window_leading);
-        if (!first && !stmts.empty()) {
-          stmts.front().allow.insert(stmts.front().allow.end(), held_allow.begin(),
-                                     held_allow.end());
-        }
-        const size_t base = windows.offset();
-        for (Statement& st : stmts) {  // all of them: the held-back one's start is used below
-          st.start += base;
-          st.error_at += base;
-        }
-        const size_t checked = windows.last() ? stmts.size() : stmts.size() - 1;
-        for (size_t i = 0; i < checked; ++i) {
-          const Statement& st = stmts[i];
-          size_t loc = std::min(st.location, text.size());  // relative to the window
-          std::string_view sql = std::string_view(text).substr(
-              loc, st.length == 0 ? std::string_view::npos : st.length);
-          Check(st, sql);
-        }
-        if (windows.last()) break;
-        held_allow = std::move(stmts.back().allow);
-        windows.AdvanceTo(stmts.back().start);
-        first = false;
+    bool first = true;
+    auto check_window = [&](lint::ParsedWindow& w) {
+      if (first) leading = std::move(w.leading);
+      first = false;
+      for (size_t i = 0; i < w.checked; ++i) {
+        const Statement& st = w.parsed.statements[i];
+        size_t loc = std::min(st.location, w.length);  // relative to the window
+        size_t len = st.length == 0 ? w.length - loc : std::min(st.length, w.length - loc);
+        Check(st, std::string_view(sec.sql).substr(w.base + loc, len));
       }
     };
-    if (sec.sql.size() < kSmallSqlBytes) {
-      lint_windows();
+    std::optional<std::vector<lint::ParsedWindow>> ahead;
+    if (prefetch != nullptr) ahead = prefetch->Take(&sec);
+    if (ahead) {
+      for (lint::ParsedWindow& w : *ahead) check_window(w);
+    } else if (sec.sql.size() < kSmallSqlBytes) {
+      lint::ForEachParsedWindow(sec.sql, check_window);
     } else {
-      RunWithLargeStack(lint_windows);
+      RunWithLargeStack([&] { lint::ForEachParsedWindow(sec.sql, check_window); });
     }
     // Findings no later statement withdrew, then every finding of the section in line order.
     for (auto& [key, d] : deferred) Emit(d.rule, std::move(d.detail), d.line, &d.allow);
@@ -247,7 +228,8 @@ struct Linter::Impl : lint::FindingSink {
       return;
     }
     if (reporting) ++report.statements;
-    auto [type, body] = lint::NodeOf(st.tree);
+    if (st.tree == nullptr) return;
+    auto [type, body] = lint::NodeOf(*st.tree);
     if (body == nullptr) return;
     lint::RuleContext ctx = Context(st, sql);
     ctx.type = type;
@@ -261,7 +243,7 @@ struct Linter::Impl : lint::FindingSink {
     if (std::string created = lint::History::CreatedTable(type, *body); !created.empty()) {
       if (downgrade) state.created_here.insert(created);
     }
-    if (!downgrade) history.Apply(st.tree, rev->id);
+    if (!downgrade) history.Apply(*st.tree, rev->id);
   }
 };
 
@@ -272,8 +254,8 @@ Linter::Linter(LintConfig config) : impl_(std::make_unique<Impl>()) {
   for (const std::string& definition : impl_->config.catalog) {
     // One statement each; one that does not parse (newer server syntax) only leaves a gap.
     auto seed = [&] {
-      for (const lint::Statement& st : lint::ParseSection(definition)) {
-        if (st.error.empty()) impl_->history.Apply(st.tree, "");
+      for (const lint::Statement& st : lint::ParseSection(definition).statements) {
+        if (st.tree != nullptr) impl_->history.Apply(*st.tree, "");
       }
     };
     if (definition.size() < kSmallSqlBytes) {
@@ -321,6 +303,19 @@ void Linter::Add(const Revision& revision, bool report) {
   m.rev = nullptr;
 }
 
+void Linter::Prefetch(const std::vector<const Revision*>& revisions) {
+  std::vector<const SqlSection*> sections;
+  for (const Revision* r : revisions) {
+    sections.push_back(&r->upgrade);
+    if (r->downgrade) sections.push_back(&*r->downgrade);
+  }
+  // One worker a core: the linter's own thread mostly waits for them.
+  unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  if (sections.size() < 2) workers = 0;
+  impl_->prefetch.reset();
+  impl_->prefetch = std::make_unique<lint::SectionPrefetch>(std::move(sections), workers);
+}
+
 const LintReport& Linter::report() const { return impl_->report; }
 
 std::vector<const Revision*> UpgradeOrder(const RevisionGraph& graph) {
@@ -332,6 +327,7 @@ std::vector<const Revision*> UpgradeOrder(const RevisionGraph& graph) {
 LintReport LintRevisions(const std::vector<const Revision*>& revisions, const LintConfig& config,
                          const std::set<std::string>* selected) {
   Linter linter(config);
+  linter.Prefetch(revisions);
   for (const Revision* r : revisions) {
     linter.Add(*r, selected == nullptr || selected->count(r->id) > 0);
   }

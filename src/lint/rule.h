@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "lint/history.h"
-#include "lint/json_tree.h"
 #include "lint/statement_parse.h"
+#include "lint/tree.h"
 #include "strata/lint.h"
 
 namespace strata::lint {
@@ -55,7 +55,7 @@ class FindingSink {
 // One parsed statement, as a rule sees it.
 struct RuleContext {
   std::string_view type;       // "AlterTableStmt"
-  const Json* stmt = nullptr;  // the node's body
+  const Node* stmt = nullptr;  // the node's body
   const Statement* statement = nullptr;
   std::string_view sql;  // the statement's text
   const Revision* rev = nullptr;
@@ -106,7 +106,7 @@ const RuleFamily& SqliteRules();
 // Helpers shared by rule files.
 bool IsSerialTypeName(const std::vector<std::string>& names);
 // A utility option such as CONCURRENTLY or FULL is on: bare, or with a true value (rules/index.cc).
-bool UtilityOptionOn(const Json& def_elem);
+bool UtilityOptionOn(const Node& def_elem);
 
 }  // namespace strata::lint
 

@@ -92,42 +92,36 @@ size_t CharPositionToOffset(std::string_view text, int pos) {
 // big sections on one. A statement too large to parse even so comes back marked `too_large`.
 // With `ends_early` given, a text whose parse runs out of input inside a statement (a window cut
 // inside a BEGIN ATOMIC body) sets it and returns nothing.
-std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early) {
-  std::vector<Statement> out;
+ParsedStatements ParseSection(const std::string& sql, bool* ends_early) {
+  ParsedStatements result;
+  std::vector<Statement>& out = result.statements;
   // Whole, unless some statement in it may be too large: then one statement at a time, below.
   if (sql.size() <= kMaxParseChars || NonBlankChars(sql) <= kMaxParseChars) {
-    PgQueryParseResult parsed = pg_query_parse(sql.c_str());
-    if (parsed.error != nullptr && ends_early != nullptr &&
-        EndsInsideAStatement(parsed.error->cursorpos, sql.size())) {
-      pg_query_free_parse_result(parsed);
+    pgtree::ParsedSql parsed = pgtree::ParseSql(sql.c_str());
+    if (!parsed.ok() && ends_early != nullptr &&
+        EndsInsideAStatement(parsed.error_cursor(), sql.size())) {
       *ends_early = true;
-      return out;
+      return result;
     }
-    if (parsed.error == nullptr) {
-      Json doc = Json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
-      pg_query_free_parse_result(parsed);
-      // Invalid UTF-8 in the SQL makes the parser's JSON unreadable: find the statement below.
-      if (doc.is_object() && doc.contains("stmts") && doc["stmts"].is_array()) {
-        for (Json& s : doc["stmts"]) {
-          Statement st;
-          st.location = s.value("stmt_location", size_t{0});
-          st.length = s.value("stmt_len", size_t{0});
-          st.tree = std::move(s["stmt"]);
-          out.push_back(std::move(st));
-        }
-        return out;
+    if (parsed.ok()) {
+      for (const pgtree::ParsedStatement& s : parsed.statements()) {
+        Statement st;
+        st.location = s.location;
+        st.length = s.length;
+        st.tree = s.tree;
+        out.push_back(std::move(st));
       }
-    } else {
-      pg_query_free_parse_result(parsed);
+      result.parses.push_back(std::move(parsed));
+      return result;
     }
   } else if (ends_early != nullptr) {
-    // Too large to turn into JSON here, but the parser alone (no tree walk) still tells whether
-    // the text ends inside a statement.
+    // Too large to build a tree of here, but the parser alone (no tree) still tells whether the
+    // text ends inside a statement.
     PgQuerySplitResult probe = pg_query_split_with_parser(sql.c_str());
     *ends_early =
         probe.error != nullptr && EndsInsideAStatement(probe.error->cursorpos, sql.size());
     pg_query_free_split_result(probe);
-    if (*ends_early) return out;
+    if (*ends_early) return result;
   }
 
   PgQuerySplitResult split = pg_query_split_with_scanner(sql.c_str());
@@ -138,7 +132,7 @@ std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early) {
         split.error->cursorpos > 0 ? CharPositionToOffset(sql, split.error->cursorpos) : 0;
     out.push_back(std::move(st));
     pg_query_free_split_result(split);
-    return out;
+    return result;
   }
   // The scanner leaves out statements it cannot classify (one starting with a misspelt
   // keyword, say), so text between the pieces it returns is parsed as well.
@@ -159,6 +153,7 @@ std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early) {
     pieces.emplace_back(loc, len);
     cursor = loc + len;
   }
+  pg_query_free_split_result(split);
   add_gap(sql.size());
   for (const auto& [loc, len] : pieces) {
     std::string text = sql.substr(loc, len);
@@ -171,40 +166,27 @@ std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early) {
       out.push_back(std::move(st));
       continue;
     }
-    PgQueryParseResult one = pg_query_parse(text.c_str());
-    if (one.error != nullptr) {
+    pgtree::ParsedSql one = pgtree::ParseSql(text.c_str());
+    if (!one.ok()) {
       Statement st;
       st.location = loc;
       st.length = len;
-      st.error = one.error->message;
-      st.error_at =
-          loc + (one.error->cursorpos > 0 ? CharPositionToOffset(text, one.error->cursorpos)
-                                          : SkipBlanksAndComments(text, 0, nullptr));
+      st.error = one.error();
+      st.error_at = loc + (one.error_cursor() > 0 ? CharPositionToOffset(text, one.error_cursor())
+                                                  : SkipBlanksAndComments(text, 0, nullptr));
       out.push_back(std::move(st));
-    } else {
-      Json doc = Json::parse(one.parse_tree, nullptr, false);
-      if (!doc.is_object() || !doc.contains("stmts") || !doc["stmts"].is_array()) {
-        Statement st;
-        st.location = loc;
-        st.length = len;
-        st.error = "invalid UTF-8 in the statement";
-        st.error_at = loc + SkipBlanksAndComments(text, 0, nullptr);
-        out.push_back(std::move(st));
-        doc = Json::object({{"stmts", Json::array()}});
-      }
-      for (Json& s : doc["stmts"]) {
-        Statement st;
-        st.location = loc + s.value("stmt_location", size_t{0});
-        size_t inner = s.value("stmt_len", size_t{0});
-        st.length = inner == 0 ? len - s.value("stmt_location", size_t{0}) : inner;
-        st.tree = std::move(s["stmt"]);
-        out.push_back(std::move(st));
-      }
+      continue;
     }
-    pg_query_free_parse_result(one);
+    for (const pgtree::ParsedStatement& s : one.statements()) {
+      Statement st;
+      st.location = loc + s.location;
+      st.length = s.length == 0 ? len - s.location : s.length;
+      st.tree = s.tree;
+      out.push_back(std::move(st));
+    }
+    result.parses.push_back(std::move(one));
   }
-  pg_query_free_split_result(split);
-  return out;
+  return result;
 }
 
 // Finds each statement's first token and attaches `-- strata:allow` comments: those on the

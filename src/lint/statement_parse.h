@@ -12,19 +12,20 @@
 #include <utility>
 #include <vector>
 
-#include "lint/json_tree.h"
+#include "lint/tree.h"
+#include "pgtree/parse.h"
 
 namespace strata::lint {
 
 // One statement of a section: its parse tree, or the parser's error.
 struct Statement {
-  Json tree;             // {"AlterTableStmt": {...}}; null when it did not parse
-  std::string error;     // the parser's message
-  size_t location = 0;   // where the statement's text starts (after the previous `;`)
-  size_t length = 0;     // 0 = to the end of the section
-  size_t start = 0;      // first token
-  size_t error_at = 0;   // offset of the parse error
-  size_t too_large = 0;  // non-blank characters, when more than the parser is given
+  const Node* tree = nullptr;  // {"AlterTableStmt": {...}}; null when it did not parse
+  std::string error;           // the parser's message
+  size_t location = 0;         // where the statement's text starts (after the previous `;`)
+  size_t length = 0;           // 0 = to the end of the section
+  size_t start = 0;            // first token
+  size_t error_at = 0;         // offset of the parse error
+  size_t too_large = 0;        // non-blank characters, when more than the parser is given
   std::vector<std::string> allow;
 };
 
@@ -44,7 +45,11 @@ std::vector<std::string> AllowedBy(std::string_view comment);
 // big sections on one. A statement too large to parse even so comes back marked `too_large`.
 // With `ends_early` given, a text whose parse runs out of input inside a statement (a window cut
 // inside a BEGIN ATOMIC body) sets it and returns nothing.
-std::vector<Statement> ParseSection(const std::string& sql, bool* ends_early = nullptr);
+struct ParsedStatements {
+  std::vector<pgtree::ParsedSql> parses;  // own the trees
+  std::vector<Statement> statements;
+};
+ParsedStatements ParseSection(const std::string& sql, bool* ends_early = nullptr);
 
 // Finds each statement's first token and attaches `-- strata:allow` comments: those on the
 // lines before a statement belong to it; one on the same line as the end of the previous

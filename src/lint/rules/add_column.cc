@@ -126,13 +126,13 @@ bool IsNonVolatileBuiltin(const std::string& name) {
 // built-in, a function the history declared VOLATILE (the default), or one it does not know.
 // Iterative: an expression such as `1+1+…+1` nests once per term, deeper than a recursive walk's
 // stack allows.
-std::string UnprovenCall(const Json& expr, const History& history, const LintConfig& config) {
-  std::vector<const Json*> todo{&expr};
+std::string UnprovenCall(const Node& expr, const History& history, const LintConfig& config) {
+  std::vector<const Node*> todo{&expr};
   while (!todo.empty()) {
-    const Json& node = *todo.back();
+    const Node& node = *todo.back();
     todo.pop_back();
     if (node.is_object()) {
-      if (const Json* fc = Get(node, "FuncCall")) {
+      if (const Node* fc = Get(node, "FuncCall")) {
         std::vector<std::string> names = Names(Arr(*fc, "funcname"));
         if (!names.empty()) {
           const std::string& n = names.back();
@@ -149,25 +149,25 @@ std::string UnprovenCall(const Json& expr, const History& history, const LintCon
     }
     if (node.is_object() || node.is_array()) {
       // Pushed in reverse: children are visited in the order a recursive walk visits them.
-      for (auto it = node.rbegin(); it != node.rend(); ++it) {
-        if (it->is_structured()) todo.push_back(&*it);
+      for (size_t i = node.size(); i-- > 0;) {
+        if (node[i].is_structured()) todo.push_back(&node[i]);
       }
     }
   }
   return {};
 }
 
-void CheckAddColumn(const RuleContext& ctx, const std::string& table, const Json& cmd) {
-  const Json* col = Get(cmd, "def") ? Get(*Get(cmd, "def"), "ColumnDef") : nullptr;
+void CheckAddColumn(const RuleContext& ctx, const std::string& table, const Node& cmd) {
+  const Node* col = Get(cmd, "def") ? Get(*Get(cmd, "def"), "ColumnDef") : nullptr;
   if (col == nullptr || ctx.IsNew(table)) return;
   std::string where = table + "." + Str(*col, "colname");
   std::vector<std::string> type_names;
-  if (const Json* tn = Get(*col, "typeName")) type_names = Names(Arr(*tn, "names"));
+  if (const Node* tn = Get(*col, "typeName")) type_names = Names(Arr(*tn, "names"));
   bool not_null = false, has_default = false, pk = false, unique = false, identity = false;
   bool generated = false, foreign = false, check = false;
   std::string volatile_call;
-  for (const Json& c : Arr(*col, "constraints")) {
-    const Json* con = Get(c, "Constraint");
+  for (const Node& c : Arr(*col, "constraints")) {
+    const Node* con = Get(c, "Constraint");
     if (con == nullptr) continue;
     std::string type = Str(*con, "contype");
     if (type == "CONSTR_NOTNULL") not_null = true;
@@ -179,7 +179,7 @@ void CheckAddColumn(const RuleContext& ctx, const std::string& table, const Json
     if (type == "CONSTR_GENERATED") has_default = generated = true;
     if (type == "CONSTR_DEFAULT") {
       has_default = true;
-      if (const Json* e = Get(*con, "raw_expr")) {
+      if (const Node* e = Get(*con, "raw_expr")) {
         volatile_call = UnprovenCall(*e, *ctx.history, *ctx.config);
       }
     }
@@ -206,11 +206,11 @@ void CheckAddColumn(const RuleContext& ctx, const std::string& table, const Json
 
 void Check(const RuleContext& ctx) {
   if (ctx.type != "AlterTableStmt" || Str(*ctx.stmt, "objtype") != "OBJECT_TABLE") return;
-  const Json* rel = Get(*ctx.stmt, "relation");
+  const Node* rel = Get(*ctx.stmt, "relation");
   if (rel == nullptr) return;
   std::string table = RangeVarKey(*rel);
-  for (const Json& c : Arr(*ctx.stmt, "cmds")) {
-    const Json* cmd = Get(c, "AlterTableCmd");
+  for (const Node& c : Arr(*ctx.stmt, "cmds")) {
+    const Node* cmd = Get(c, "AlterTableCmd");
     if (cmd != nullptr && Str(*cmd, "subtype") == "AT_AddColumn") CheckAddColumn(ctx, table, *cmd);
   }
 }

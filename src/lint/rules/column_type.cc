@@ -47,28 +47,28 @@ bool NoRewrite(const ColumnType& from, const ColumnType& to) {
 }
 
 // USING col, or USING col::new_type: the same as no USING clause.
-bool TrivialUsing(const Json* using_expr, const std::string& column) {
+bool TrivialUsing(const Node* using_expr, const std::string& column) {
   if (using_expr == nullptr) return true;
-  const Json* e = using_expr;
-  if (const Json* cast = Get(*e, "TypeCast")) e = Get(*cast, "arg");
-  const Json* ref = e != nullptr ? Get(*e, "ColumnRef") : nullptr;
+  const Node* e = using_expr;
+  if (const Node* cast = Get(*e, "TypeCast")) e = Get(*cast, "arg");
+  const Node* ref = e != nullptr ? Get(*e, "ColumnRef") : nullptr;
   std::vector<std::string> names = ref ? Names(Arr(*ref, "fields")) : std::vector<std::string>();
   return !names.empty() && names.back() == column;
 }
 
 void Check(const RuleContext& ctx) {
   if (ctx.type != "AlterTableStmt" || Str(*ctx.stmt, "objtype") != "OBJECT_TABLE") return;
-  const Json* rel = Get(*ctx.stmt, "relation");
+  const Node* rel = Get(*ctx.stmt, "relation");
   if (rel == nullptr) return;
   std::string table = RangeVarKey(*rel);
   if (ctx.IsNew(table)) return;
-  for (const Json& c : Arr(*ctx.stmt, "cmds")) {
-    const Json* cmd = Get(c, "AlterTableCmd");
+  for (const Node& c : Arr(*ctx.stmt, "cmds")) {
+    const Node* cmd = Get(c, "AlterTableCmd");
     if (cmd == nullptr || Str(*cmd, "subtype") != "AT_AlterColumnType") continue;
     std::string column = Str(*cmd, "name");
-    const Json* def = Get(*cmd, "def");
-    const Json* cd = def != nullptr ? Get(*def, "ColumnDef") : nullptr;
-    const Json* tn = cd != nullptr ? Get(*cd, "typeName") : nullptr;
+    const Node* def = Get(*cmd, "def");
+    const Node* cd = def != nullptr ? Get(*def, "ColumnDef") : nullptr;
+    const Node* tn = cd != nullptr ? Get(*cd, "typeName") : nullptr;
     if (tn == nullptr) continue;
     ColumnType to = TypeOf(*tn);
     std::string where = table + "." + column;

@@ -7,7 +7,7 @@ namespace strata::lint {
 namespace {
 
 void CheckAddConstraint(const RuleContext& ctx, const std::string& table, bool is_new,
-                        const Json& con) {
+                        const Node& con) {
   std::string type = Str(con, "contype");
   std::string name = Str(con, "conname");
   std::string where = table + (name.empty() ? "" : "." + name);
@@ -44,16 +44,16 @@ void CheckValidate(const RuleContext& ctx, const std::string& table, const std::
 
 void Check(const RuleContext& ctx) {
   if (ctx.type != "AlterTableStmt" || Str(*ctx.stmt, "objtype") != "OBJECT_TABLE") return;
-  const Json* rel = Get(*ctx.stmt, "relation");
+  const Node* rel = Get(*ctx.stmt, "relation");
   if (rel == nullptr) return;
   std::string table = RangeVarKey(*rel);
   bool is_new = ctx.IsNew(table);
-  for (const Json& c : Arr(*ctx.stmt, "cmds")) {
-    const Json* cmd = Get(c, "AlterTableCmd");
+  for (const Node& c : Arr(*ctx.stmt, "cmds")) {
+    const Node* cmd = Get(c, "AlterTableCmd");
     if (cmd == nullptr) continue;
     std::string sub = Str(*cmd, "subtype");
     std::string column = Str(*cmd, "name");
-    const Json* def = Get(*cmd, "def");
+    const Node* def = Get(*cmd, "def");
     if (sub == "AT_SetNotNull") {
       const Table* t = ctx.history->FindTable(table);
       bool proven = t != nullptr && t->validated_not_null.count(column) > 0;
@@ -61,7 +61,7 @@ void Check(const RuleContext& ctx) {
     } else if (sub == "AT_DropNotNull") {
       if (!is_new) ctx.Flag("dropping-not-null", table + "." + column);
     } else if (sub == "AT_AddConstraint" && def != nullptr) {
-      if (const Json* con = Get(*def, "Constraint")) CheckAddConstraint(ctx, table, is_new, *con);
+      if (const Node* con = Get(*def, "Constraint")) CheckAddConstraint(ctx, table, is_new, *con);
     } else if (sub == "AT_ValidateConstraint") {
       CheckValidate(ctx, table, column);
     }

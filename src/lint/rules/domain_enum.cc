@@ -5,17 +5,17 @@ namespace strata::lint {
 namespace {
 
 void Check(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   if (ctx.type == "AlterDomainStmt") {
     // subtype 'C': ADD CONSTRAINT. NOT VALID skips the scan of every column of the domain.
     if (Str(s, "subtype") != "C") return;
-    const Json* def = Get(s, "def");
-    const Json* con = def != nullptr ? Get(*def, "Constraint") : nullptr;
+    const Node* def = Get(s, "def");
+    const Node* con = def != nullptr ? Get(*def, "Constraint") : nullptr;
     if (con != nullptr && Bool(*con, "skip_validation")) return;
     ctx.Flag("alter-domain-add-constraint", NamesKey(Names(Arr(s, "typeName"))));
   } else if (ctx.type == "CreateDomainStmt") {
-    for (const Json& c : Arr(s, "constraints")) {
-      const Json* con = Get(c, "Constraint");
+    for (const Node& c : Arr(s, "constraints")) {
+      const Node* con = Get(c, "Constraint");
       if (con != nullptr && Str(*con, "contype") == "CONSTR_CHECK") {
         ctx.Flag("create-domain-with-constraint", NamesKey(Names(Arr(s, "domainname"))));
         return;

@@ -7,26 +7,26 @@ namespace strata::lint {
 namespace {
 
 void Check(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   if (ctx.type == "DropStmt" && Str(s, "removeType") == "OBJECT_TABLE") {
-    for (const Json& obj : Arr(s, "objects")) {
-      const Json* list = Get(obj, "List");
+    for (const Node& obj : Arr(s, "objects")) {
+      const Node* list = Get(obj, "List");
       if (list == nullptr) continue;
       std::string key = NamesKey(Names(Arr(*list, "items")));
       // Withdrawn if the section then renames a copy of this table to its name (a rebuild).
       if (!ctx.IsNew(key)) ctx.sink->Defer("rebuild:" + key, "dropping-table", key);
     }
   } else if (ctx.type == "AlterTableStmt" && Str(s, "objtype") == "OBJECT_TABLE") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     if (rel == nullptr || ctx.IsNew(RangeVarKey(*rel))) return;
-    for (const Json& c : Arr(s, "cmds")) {
-      const Json* cmd = Get(c, "AlterTableCmd");
+    for (const Node& c : Arr(s, "cmds")) {
+      const Node* cmd = Get(c, "AlterTableCmd");
       if (cmd != nullptr && Str(*cmd, "subtype") == "AT_DropColumn") {
         ctx.Flag("dropping-column", RangeVarKey(*rel) + "." + Str(*cmd, "name"));
       }
     }
   } else if (ctx.type == "RenameStmt") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     if (rel == nullptr) return;
     std::string key = RangeVarKey(*rel);
     std::string type = Str(s, "renameType");
@@ -42,12 +42,12 @@ void Check(const RuleContext& ctx) {
     }
   } else if (ctx.type == "InsertStmt") {
     // INSERT INTO new_table SELECT ... FROM old_table: the copy step of a rebuild.
-    const Json* rel = Get(s, "relation");
-    const Json* sel = Get(s, "selectStmt");
-    const Json* body = sel != nullptr ? Get(*sel, "SelectStmt") : nullptr;
+    const Node* rel = Get(s, "relation");
+    const Node* sel = Get(s, "selectStmt");
+    const Node* body = sel != nullptr ? Get(*sel, "SelectStmt") : nullptr;
     if (rel == nullptr || body == nullptr || !ctx.IsNew(RangeVarKey(*rel))) return;
-    for (const Json& from : Arr(*body, "fromClause")) {
-      if (const Json* rv = Get(from, "RangeVar")) {
+    for (const Node& from : Arr(*body, "fromClause")) {
+      if (const Node* rv = Get(from, "RangeVar")) {
         ctx.section->copied_from[RangeVarKey(*rel)] = RangeVarKey(*rv);
         break;
       }

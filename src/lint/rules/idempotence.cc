@@ -11,29 +11,29 @@ void RobustOnly(const RuleContext& ctx, bool has_if_exists, const std::string& w
 
 void Check(const RuleContext& ctx) {
   if (ctx.rev->transactional) return;
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   std::string_view type = ctx.type;
   if (type == "CreateStmt") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     if (rel == nullptr) return;
     // A temporary table lives as long as its session; a rerun is a new session.
     if (Str(*rel, "relpersistence") == "t") return;
     RobustOnly(ctx, Bool(s, "if_not_exists"), "CREATE TABLE " + RangeVarKey(*rel));
   } else if (type == "CreateTableAsStmt") {
-    const Json* into = Get(s, "into");
-    const Json* rel = into != nullptr ? Get(*into, "rel") : nullptr;
+    const Node* into = Get(s, "into");
+    const Node* rel = into != nullptr ? Get(*into, "rel") : nullptr;
     if (rel == nullptr || Str(*rel, "relpersistence") == "t") return;
     RobustOnly(ctx, Bool(s, "if_not_exists"), "CREATE TABLE " + RangeVarKey(*rel) + " AS");
   } else if (type == "AlterTableStmt" && Str(s, "objtype") == "OBJECT_TABLE") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     std::string table = rel != nullptr ? RangeVarKey(*rel) : "";
-    for (const Json& c : Arr(s, "cmds")) {
-      const Json* cmd = Get(c, "AlterTableCmd");
+    for (const Node& c : Arr(s, "cmds")) {
+      const Node* cmd = Get(c, "AlterTableCmd");
       if (cmd == nullptr) continue;
       std::string sub = Str(*cmd, "subtype");
       if (sub == "AT_AddColumn") {
-        const Json* def = Get(*cmd, "def");
-        const Json* col = def != nullptr ? Get(*def, "ColumnDef") : nullptr;
+        const Node* def = Get(*cmd, "def");
+        const Node* col = def != nullptr ? Get(*def, "ColumnDef") : nullptr;
         if (col == nullptr) continue;
         RobustOnly(ctx, Bool(*cmd, "missing_ok"),
                    "ADD COLUMN " + table + "." + Str(*col, "colname"));
@@ -45,15 +45,15 @@ void Check(const RuleContext& ctx) {
       }
     }
   } else if (type == "IndexStmt") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     std::string name = Str(s, "idxname");
     RobustOnly(ctx, Bool(s, "if_not_exists"),
                "CREATE INDEX " + (name.empty() && rel ? "on " + RangeVarKey(*rel) : name));
   } else if (type == "DropStmt") {
     std::string kind = Str(s, "removeType");
     std::string what;
-    for (const Json& obj : Arr(s, "objects")) {
-      if (const Json* list = Get(obj, "List")) {
+    for (const Node& obj : Arr(s, "objects")) {
+      if (const Node* list = Get(obj, "List")) {
         what = NamesKey(Names(Arr(*list, "items")));
         break;
       }

@@ -7,21 +7,21 @@ namespace {
 
 // The value of a utility option such as CONCURRENTLY in `REINDEX (CONCURRENTLY false)`: true
 // when written bare or with a true value.
-bool OptionOn(const Json& def_elem) {
-  const Json* arg = Get(def_elem, "arg");
+bool OptionOn(const Node& def_elem) {
+  const Node* arg = Get(def_elem, "arg");
   if (arg == nullptr) return true;
-  if (const Json* s = Get(*arg, "String")) {
+  if (const Node* s = Get(*arg, "String")) {
     std::string v = Str(*s, "sval");
     return !(v == "false" || v == "off" || v == "no" || v == "0");
   }
-  if (const Json* i = Get(*arg, "Integer")) return Int(*i, "ival", 0) != 0;
-  if (const Json* b = Get(*arg, "Boolean")) return Bool(*b, "boolval");
+  if (const Node* i = Get(*arg, "Integer")) return Int(*i, "ival", 0) != 0;
+  if (const Node* b = Get(*arg, "Boolean")) return Bool(*b, "boolval");
   return true;
 }
 
 void CheckIndex(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
-  const Json* rel = Get(s, "relation");
+  const Node& s = *ctx.stmt;
+  const Node* rel = Get(s, "relation");
   if (rel == nullptr) return;
   std::string table = RangeVarKey(*rel);
   std::string name = Str(s, "idxname");
@@ -34,10 +34,10 @@ void CheckIndex(const RuleContext& ctx) {
 }
 
 void CheckDropIndex(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   std::vector<std::vector<std::string>> objects;
-  for (const Json& obj : Arr(s, "objects")) {
-    if (const Json* list = Get(obj, "List")) objects.push_back(Names(Arr(*list, "items")));
+  for (const Node& obj : Arr(s, "objects")) {
+    if (const Node* list = Get(obj, "List")) objects.push_back(Names(Arr(*list, "items")));
   }
   for (const std::vector<std::string>& names : objects) {
     // DROP INDEX users.users_email_idx reads `users` as a schema: with IF EXISTS nothing happens.
@@ -62,7 +62,7 @@ void CheckDropIndex(const RuleContext& ctx) {
 }
 
 void Check(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   if (ctx.type == "IndexStmt") {
     CheckIndex(ctx);
   } else if (ctx.type == "DropStmt" && Str(s, "removeType") == "OBJECT_INDEX") {
@@ -71,11 +71,11 @@ void Check(const RuleContext& ctx) {
     // System catalogs cannot be reindexed concurrently, and are not the application's tables.
     if (Str(s, "kind") == "REINDEX_OBJECT_SYSTEM") return;
     bool concurrent = false;
-    for (const Json& p : Arr(s, "params")) {
-      const Json* d = Get(p, "DefElem");
+    for (const Node& p : Arr(s, "params")) {
+      const Node* d = Get(p, "DefElem");
       if (d != nullptr && Str(*d, "defname") == "concurrently") concurrent = OptionOn(*d);
     }
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     std::string what = rel != nullptr ? RangeVarKey(*rel) : Str(s, "name");
     if (!concurrent) {
       if (rel == nullptr || !ctx.IsNew(what)) ctx.Flag("reindex-not-concurrently", what);
@@ -83,12 +83,12 @@ void Check(const RuleContext& ctx) {
       ctx.Flag("concurrently-in-transaction", "REINDEX CONCURRENTLY");
     }
   } else if (ctx.type == "AlterTableStmt") {
-    const Json* rel = Get(s, "relation");
-    for (const Json& c : Arr(s, "cmds")) {
-      const Json* cmd = Get(c, "AlterTableCmd");
+    const Node* rel = Get(s, "relation");
+    for (const Node& c : Arr(s, "cmds")) {
+      const Node* cmd = Get(c, "AlterTableCmd");
       if (cmd == nullptr || Str(*cmd, "subtype") != "AT_DetachPartition") continue;
-      const Json* def = Get(*cmd, "def");
-      const Json* pc = def != nullptr ? Get(*def, "PartitionCmd") : nullptr;
+      const Node* def = Get(*cmd, "def");
+      const Node* pc = def != nullptr ? Get(*def, "PartitionCmd") : nullptr;
       if (pc != nullptr && Bool(*pc, "concurrent")) {
         if (ctx.rev->transactional) ctx.Flag("concurrently-in-transaction", "DETACH PARTITION");
       } else {
@@ -101,7 +101,7 @@ void Check(const RuleContext& ctx) {
 }  // namespace
 
 // Exposed for maintenance.cc (VACUUM's options are read the same way).
-bool UtilityOptionOn(const Json& def_elem) { return OptionOn(def_elem); }
+bool UtilityOptionOn(const Node& def_elem) { return OptionOn(def_elem); }
 
 const RuleFamily& IndexRules() {
   static const RuleFamily family{

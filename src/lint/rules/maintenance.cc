@@ -5,18 +5,18 @@ namespace strata::lint {
 namespace {
 
 void Check(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   if (ctx.type == "VacuumStmt") {
     if (!Bool(s, "is_vacuumcmd")) return;  // ANALYZE
-    for (const Json& o : Arr(s, "options")) {
-      const Json* d = Get(o, "DefElem");
+    for (const Node& o : Arr(s, "options")) {
+      const Node* d = Get(o, "DefElem");
       if (d != nullptr && Str(*d, "defname") == "full" && UtilityOptionOn(*d)) {
         ctx.Flag("vacuum-full");
         return;
       }
     }
   } else if (ctx.type == "ClusterStmt") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     if (rel != nullptr && ctx.IsNew(RangeVarKey(*rel))) return;
     ctx.Flag("cluster", rel != nullptr ? RangeVarKey(*rel) : std::string());
   }

@@ -85,30 +85,30 @@ void CheckLength(const RuleContext& ctx) {
   }
 }
 
-void RequireSchema(const RuleContext& ctx, const Json* rv) {
+void RequireSchema(const RuleContext& ctx, const Node* rv) {
   if (rv == nullptr || !Str(*rv, "schemaname").empty()) return;
   if (Str(*rv, "relpersistence") == "t") return;  // temporary tables have their own schema
   ctx.Flag("require-table-schema", Str(*rv, "relname"));
 }
 
 void CheckSchema(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   std::string_view type = ctx.type;
   if (type == "CreateStmt" || type == "AlterTableStmt" || type == "IndexStmt" ||
       type == "RenameStmt" || type == "TruncateStmt" || type == "CreateTrigStmt") {
     if (type == "TruncateStmt") {
-      for (const Json& r : Arr(s, "relations")) RequireSchema(ctx, Get(r, "RangeVar"));
+      for (const Node& r : Arr(s, "relations")) RequireSchema(ctx, Get(r, "RangeVar"));
     } else {
       RequireSchema(ctx, Get(s, "relation"));
     }
   } else if (type == "CreateTableAsStmt") {
-    const Json* into = Get(s, "into");
+    const Node* into = Get(s, "into");
     RequireSchema(ctx, into != nullptr ? Get(*into, "rel") : nullptr);
   } else if (type == "DropStmt") {
     std::string kind = Str(s, "removeType");
     if (kind != "OBJECT_TABLE" && kind != "OBJECT_INDEX" && kind != "OBJECT_VIEW") return;
-    for (const Json& obj : Arr(s, "objects")) {
-      const Json* list = Get(obj, "List");
+    for (const Node& obj : Arr(s, "objects")) {
+      const Node* list = Get(obj, "List");
       std::vector<std::string> names =
           list ? Names(Arr(*list, "items")) : std::vector<std::string>();
       if (names.size() == 1) ctx.Flag("require-table-schema", names[0]);

@@ -9,7 +9,7 @@ namespace strata::lint {
 namespace {
 
 void Check(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   if (ctx.type == "TransactionStmt") {
     std::string kind = Str(s, "kind");
     if (kind != "TRANS_STMT_SAVEPOINT" && kind != "TRANS_STMT_RELEASE" &&
@@ -25,14 +25,14 @@ void Check(const RuleContext& ctx) {
     if (Str(s, "behavior") == "DROP_CASCADE") ctx.Flag("truncate-cascade");
   } else if (ctx.type == "UpdateStmt") {
     std::set<std::string> seen;
-    for (const Json& t : Arr(s, "targetList")) {
-      const Json* rt = Get(t, "ResTarget");
+    for (const Node& t : Arr(s, "targetList")) {
+      const Node* rt = Get(t, "ResTarget");
       if (rt == nullptr) continue;
       // SET a.x = 1, a.y = 2 assigns fields of one composite column: not a repeat.
       if (!Arr(*rt, "indirection").empty()) continue;
       std::string name = Str(*rt, "name");
       if (!seen.insert(name).second) {
-        const Json* rel = Get(s, "relation");
+        const Node* rel = Get(s, "relation");
         ctx.Flag("update-column-twice", (rel ? RangeVarKey(*rel) + "." : "") + name);
         return;
       }

@@ -6,21 +6,21 @@
 namespace strata::lint {
 namespace {
 
-void AddRangeVar(const Json* rv, std::vector<std::string>& out) {
+void AddRangeVar(const Node* rv, std::vector<std::string>& out) {
   if (rv != nullptr) out.push_back(RangeVarKey(*rv));
 }
 
 // The tables a statement locks strongly enough to queue other sessions' queries behind it
 // (SHARE UPDATE EXCLUSIVE or stronger on a table in use); empty for other statements.
 std::vector<std::string> LockedTables(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   std::string_view type = ctx.type;
   std::vector<std::string> out;
   if (type == "AlterTableStmt" || type == "ClusterStmt" || type == "CreateTrigStmt" ||
       type == "RuleStmt" || type == "RefreshMatViewStmt" || type == "RenameStmt" ||
       type == "AlterObjectSchemaStmt") {
     if (type == "RenameStmt" && Str(s, "renameType") == "OBJECT_INDEX") {
-      const Json* rel = Get(s, "relation");
+      const Node* rel = Get(s, "relation");
       std::string table = rel ? ctx.history->IndexTable(RangeVarKey(*rel)) : "";
       out.push_back(table.empty() && rel ? RangeVarKey(*rel) : table);
     } else {
@@ -30,30 +30,30 @@ std::vector<std::string> LockedTables(const RuleContext& ctx) {
     if (!Bool(s, "concurrent")) AddRangeVar(Get(s, "relation"), out);
   } else if (type == "ReindexStmt") {
     bool concurrent = false;
-    for (const Json& p : Arr(s, "params")) {
-      const Json* d = Get(p, "DefElem");
+    for (const Node& p : Arr(s, "params")) {
+      const Node* d = Get(p, "DefElem");
       if (d != nullptr && Str(*d, "defname") == "concurrently") concurrent = UtilityOptionOn(*d);
     }
     if (!concurrent) AddRangeVar(Get(s, "relation"), out);
   } else if (type == "VacuumStmt") {
     bool full = false;
-    for (const Json& o : Arr(s, "options")) {
-      const Json* d = Get(o, "DefElem");
+    for (const Node& o : Arr(s, "options")) {
+      const Node* d = Get(o, "DefElem");
       if (d != nullptr && Str(*d, "defname") == "full") full = UtilityOptionOn(*d);
     }
     if (full) {
-      for (const Json& r : Arr(s, "rels")) {
-        const Json* vr = Get(r, "VacuumRelation");
+      for (const Node& r : Arr(s, "rels")) {
+        const Node* vr = Get(r, "VacuumRelation");
         if (vr != nullptr) AddRangeVar(Get(*vr, "relation"), out);
       }
     }
   } else if (type == "TruncateStmt" || type == "LockStmt") {
-    for (const Json& r : Arr(s, "relations")) AddRangeVar(Get(r, "RangeVar"), out);
+    for (const Node& r : Arr(s, "relations")) AddRangeVar(Get(r, "RangeVar"), out);
   } else if (type == "DropStmt") {
     std::string kind = Str(s, "removeType");
     if (kind == "OBJECT_INDEX" && Bool(s, "concurrent")) return out;
-    for (const Json& obj : Arr(s, "objects")) {
-      const Json* list = Get(obj, "List");
+    for (const Node& obj : Arr(s, "objects")) {
+      const Node* list = Get(obj, "List");
       if (list == nullptr) continue;
       std::vector<std::string> names = Names(Arr(*list, "items"));
       if (kind == "OBJECT_TABLE" || kind == "OBJECT_VIEW" || kind == "OBJECT_MATVIEW") {
@@ -69,8 +69,8 @@ std::vector<std::string> LockedTables(const RuleContext& ctx) {
     }
   } else if (type == "CommentStmt") {
     std::string kind = Str(s, "objtype");
-    const Json* object = Get(s, "object");
-    const Json* list = object != nullptr ? Get(*object, "List") : nullptr;
+    const Node* object = Get(s, "object");
+    const Node* list = object != nullptr ? Get(*object, "List") : nullptr;
     std::vector<std::string> names = list ? Names(Arr(*list, "items")) : std::vector<std::string>();
     if (kind == "OBJECT_COLUMN" && names.size() >= 2) names.pop_back();
     if ((kind == "OBJECT_TABLE" || kind == "OBJECT_COLUMN") && !names.empty()) {
@@ -80,17 +80,17 @@ std::vector<std::string> LockedTables(const RuleContext& ctx) {
     // CREATE TABLE ... PARTITION OF parent locks the parent; a foreign key locks the table it
     // references.
     if (Get(s, "partbound") != nullptr) {
-      for (const Json& r : Arr(s, "inhRelations")) AddRangeVar(Get(r, "RangeVar"), out);
+      for (const Node& r : Arr(s, "inhRelations")) AddRangeVar(Get(r, "RangeVar"), out);
     }
-    for (const Json& elt : Arr(s, "tableElts")) {
-      std::vector<const Json*> cons;
-      if (const Json* con = Get(elt, "Constraint")) cons.push_back(con);
-      if (const Json* col = Get(elt, "ColumnDef")) {
-        for (const Json& c : Arr(*col, "constraints")) {
-          if (const Json* con = Get(c, "Constraint")) cons.push_back(con);
+    for (const Node& elt : Arr(s, "tableElts")) {
+      std::vector<const Node*> cons;
+      if (const Node* con = Get(elt, "Constraint")) cons.push_back(con);
+      if (const Node* col = Get(elt, "ColumnDef")) {
+        for (const Node& c : Arr(*col, "constraints")) {
+          if (const Node* con = Get(c, "Constraint")) cons.push_back(con);
         }
       }
-      for (const Json* con : cons) {
+      for (const Node* con : cons) {
         if (Str(*con, "contype") == "CONSTR_FOREIGN") AddRangeVar(Get(*con, "pktable"), out);
       }
     }
@@ -100,17 +100,17 @@ std::vector<std::string> LockedTables(const RuleContext& ctx) {
 
 // SET [LOCAL] name = value; RESET name; a value of 0 turns the timeout off.
 void TrackSetting(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   std::string name = Str(s, "name");
   if (name != "lock_timeout" && name != "statement_timeout") return;
   bool set = Str(s, "kind") == "VAR_SET_VALUE";
-  for (const Json& a : Arr(s, "args")) {
-    const Json* c = Get(a, "A_Const");
+  for (const Node& a : Arr(s, "args")) {
+    const Node* c = Get(a, "A_Const");
     if (c == nullptr) continue;
-    if (const Json* ival = Get(*c, "ival"); ival != nullptr && Int(*ival, "ival", 0) == 0) {
+    if (const Node* ival = Get(*c, "ival"); ival != nullptr && Int(*ival, "ival", 0) == 0) {
       set = false;
     }
-    if (const Json* sval = Get(*c, "sval"); sval != nullptr && Str(*sval, "sval") == "0") {
+    if (const Node* sval = Get(*c, "sval"); sval != nullptr && Str(*sval, "sval") == "0") {
       set = false;
     }
   }

@@ -7,7 +7,7 @@
 namespace strata::lint {
 namespace {
 
-void CheckType(const RuleContext& ctx, const Json& type_name, const std::string& where) {
+void CheckType(const RuleContext& ctx, const Node& type_name, const std::string& where) {
   std::vector<std::string> names = Names(Arr(type_name, "names"));
   if (names.empty()) return;
   const std::string& n = names.back();
@@ -34,17 +34,17 @@ bool SmallInt(const ColumnType& t) {
 
 // One column definition (CREATE TABLE or ADD COLUMN); `pk_columns` are named by a table-level
 // PRIMARY KEY.
-void CheckColumn(const RuleContext& ctx, const Json& col, const std::string& table,
+void CheckColumn(const RuleContext& ctx, const Node& col, const std::string& table,
                  const std::set<std::string>& pk_columns) {
-  const Json* tn = Get(col, "typeName");
+  const Node* tn = Get(col, "typeName");
   if (tn == nullptr) return;
   std::string name = Str(col, "colname");
   std::string where = table + "." + name;
   CheckType(ctx, *tn, where);
   ColumnType type = TypeOf(*tn);
   bool pk = pk_columns.count(name) > 0;
-  for (const Json& c : Arr(col, "constraints")) {
-    const Json* con = Get(c, "Constraint");
+  for (const Node& c : Arr(col, "constraints")) {
+    const Node* con = Get(c, "Constraint");
     if (con != nullptr && Str(*con, "contype") == "CONSTR_PRIMARY") pk = true;
   }
   bool serial = IsSerialTypeName(Names(Arr(*tn, "names")));
@@ -55,39 +55,39 @@ void CheckColumn(const RuleContext& ctx, const Json& col, const std::string& tab
 }
 
 void Check(const RuleContext& ctx) {
-  const Json& s = *ctx.stmt;
+  const Node& s = *ctx.stmt;
   if (ctx.type == "CreateStmt") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     if (rel == nullptr) return;
     std::string table = RangeVarKey(*rel);
     std::set<std::string> pk_columns;
-    for (const Json& elt : Arr(s, "tableElts")) {
-      const Json* con = Get(elt, "Constraint");
+    for (const Node& elt : Arr(s, "tableElts")) {
+      const Node* con = Get(elt, "Constraint");
       if (con != nullptr && Str(*con, "contype") == "CONSTR_PRIMARY") {
         for (const std::string& k : Names(Arr(*con, "keys"))) pk_columns.insert(k);
       }
     }
-    for (const Json& elt : Arr(s, "tableElts")) {
-      if (const Json* col = Get(elt, "ColumnDef")) CheckColumn(ctx, *col, table, pk_columns);
+    for (const Node& elt : Arr(s, "tableElts")) {
+      if (const Node* col = Get(elt, "ColumnDef")) CheckColumn(ctx, *col, table, pk_columns);
     }
   } else if (ctx.type == "AlterTableStmt" && Str(s, "objtype") == "OBJECT_TABLE") {
-    const Json* rel = Get(s, "relation");
+    const Node* rel = Get(s, "relation");
     if (rel == nullptr) return;
     std::string table = RangeVarKey(*rel);
-    for (const Json& c : Arr(s, "cmds")) {
-      const Json* cmd = Get(c, "AlterTableCmd");
+    for (const Node& c : Arr(s, "cmds")) {
+      const Node* cmd = Get(c, "AlterTableCmd");
       if (cmd == nullptr) continue;
       std::string sub = Str(*cmd, "subtype");
-      const Json* def = Get(*cmd, "def");
-      const Json* col = def != nullptr ? Get(*def, "ColumnDef") : nullptr;
+      const Node* def = Get(*cmd, "def");
+      const Node* col = def != nullptr ? Get(*def, "ColumnDef") : nullptr;
       if (sub == "AT_AddColumn" && col != nullptr) {
         CheckColumn(ctx, *col, table, {});
       } else if (sub == "AT_AlterColumnType" && col != nullptr) {
-        if (const Json* tn = Get(*col, "typeName")) {
+        if (const Node* tn = Get(*col, "typeName")) {
           CheckType(ctx, *tn, table + "." + Str(*cmd, "name"));
         }
       } else if (sub == "AT_AddConstraint" && def != nullptr) {
-        const Json* con = Get(*def, "Constraint");
+        const Node* con = Get(*def, "Constraint");
         if (con == nullptr || Str(*con, "contype") != "CONSTR_PRIMARY") continue;
         for (const std::string& k : Names(Arr(*con, "keys"))) {
           const Column* known = ctx.history->FindColumn(table, k);
