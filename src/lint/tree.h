@@ -1,6 +1,5 @@
-// Reading parse trees (pgtree/node.h, in the shape of libpg_query's JSON): small accessors that
-// return empty values for missing or mistyped keys, so rules never fail on a node shape they did
-// not expect.
+// Reading parse trees (pgtree/node.h, in the shape of libpg_query's JSON) in the rules: the
+// accessors of node.h, and the names and keys the rules compare.
 #ifndef STRATA_LINT_TREE_H_
 #define STRATA_LINT_TREE_H_
 
@@ -15,35 +14,12 @@ namespace strata::lint {
 
 using Node = pgtree::Node;
 
-inline const Node* Get(const Node& j, const char* key) { return j.Find(key); }
-
-inline std::string Str(const Node& j, const char* key) {
-  const Node* v = Get(j, key);
-  return v != nullptr ? std::string(v->str()) : std::string();
-}
-
-inline bool Bool(const Node& j, const char* key) {
-  const Node* v = Get(j, key);
-  return v != nullptr && v->boolean();
-}
-
-inline long Int(const Node& j, const char* key, long fallback = 0) {
-  const Node* v = Get(j, key);
-  return v != nullptr && v->is_int() ? static_cast<long>(v->integer()) : fallback;
-}
-
-// The array under `key`; an empty one when absent.
-inline const Node& Arr(const Node& j, const char* key) {
-  static const Node empty;
-  const Node* v = Get(j, key);
-  return v != nullptr && v->is_array() ? *v : empty;
-}
-
-// The single key of a node such as {"AlterTableStmt": {...}}.
-inline std::pair<std::string_view, const Node*> NodeOf(const Node& node) {
-  if (!node.is_object() || node.empty()) return {{}, nullptr};
-  return {node[0].key(), &node[0]};
-}
+using pgtree::Arr;
+using pgtree::Bool;
+using pgtree::Get;
+using pgtree::Int;
+using pgtree::NodeOf;
+using pgtree::Str;
 
 // ["a", "b"] out of [{"String":{"sval":"a"}}, {"String":{"sval":"b"}}].
 inline std::vector<std::string> Names(const Node& list) {

@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace strata::pgtree {
 
@@ -66,6 +68,39 @@ class Node {
   uint32_t count_ = 0;  // children, or the string's length
   Kind kind_ = Kind::kNull;
 };
+
+// Accessors that return empty values for missing or mistyped members, so that readers never
+// fail on a node shape they did not expect.
+
+inline const Node* Get(const Node& n, const char* key) { return n.Find(key); }
+
+inline std::string Str(const Node& n, const char* key) {
+  const Node* v = n.Find(key);
+  return v != nullptr ? std::string(v->str()) : std::string();
+}
+
+inline bool Bool(const Node& n, const char* key) {
+  const Node* v = n.Find(key);
+  return v != nullptr && v->boolean();
+}
+
+inline long Int(const Node& n, const char* key, long fallback = 0) {
+  const Node* v = n.Find(key);
+  return v != nullptr && v->is_int() ? static_cast<long>(v->integer()) : fallback;
+}
+
+// The array under `key`; an empty one when absent.
+inline const Node& Arr(const Node& n, const char* key) {
+  static const Node empty;
+  const Node* v = n.Find(key);
+  return v != nullptr && v->is_array() ? *v : empty;
+}
+
+// The single member of a node such as {"AlterTableStmt": {...}}: its key and its value.
+inline std::pair<std::string_view, const Node*> NodeOf(const Node& node) {
+  if (!node.is_object() || node.empty()) return {{}, nullptr};
+  return {node[0].key(), &node[0]};
+}
 
 }  // namespace strata::pgtree
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/bookkeeping_sql.h"
+#include "driver/postgres/pg_handles.h"
 #include "strata/url.h"
 
 namespace strata::pg {
@@ -17,12 +18,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kReportEvery = std::chrono::seconds(5);
-constexpr auto kFirstBackoff = std::chrono::milliseconds(20);
-constexpr auto kMaxBackoff = std::chrono::milliseconds(500);
-
-std::string Value(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
+constexpr auto kFirstLockPollWait = std::chrono::milliseconds(20);
+constexpr auto kMaxLockPollWait = std::chrono::milliseconds(500);
 
 }  // namespace
 
@@ -36,13 +33,13 @@ Status MigrationLock::Acquire(const DriverOptions& options, const std::atomic<bo
   if (schema_.empty()) {
     auto r = session_.Exec("reading the current schema", "SELECT coalesce(current_schema(), '')");
     if (!r.ok()) return r.status();
-    schema_ = Value(r->get(), 0, 0);
+    schema_ = CellText(r->get(), 0, 0);
   }
   key_ = MigrationLockKey(schema_, table_);
   const Params params = {std::to_string(key_)};
   const auto start = Clock::now();
   const auto deadline = start + options.lock_timeout;
-  auto backoff = kFirstBackoff;
+  auto backoff = kFirstLockPollWait;
   auto next_report = start;
   std::minstd_rand jitter(static_cast<unsigned>(std::random_device{}()));
   std::string holder;
@@ -50,9 +47,9 @@ Status MigrationLock::Acquire(const DriverOptions& options, const std::atomic<bo
     auto r = session_.Exec("taking the migration lock",
                            "SELECT pg_try_advisory_lock($1::bigint), pg_backend_pid()", params);
     if (!r.ok()) return r.status();
-    if (Value(r->get(), 0, 0) == "t") {
+    if (CellText(r->get(), 0, 0) == "t") {
       held_ = true;
-      backend_pid_ = std::atoi(Value(r->get(), 0, 1).c_str());
+      backend_pid_ = std::atoi(CellText(r->get(), 0, 1).c_str());
       return Status::Ok();
     }
     const auto now = Clock::now();
@@ -83,7 +80,7 @@ Status MigrationLock::Acquire(const DriverOptions& options, const std::atomic<bo
         sleep, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
                    std::chrono::milliseconds(1));
     std::this_thread::sleep_for(sleep);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 3 / 2, kMaxBackoff);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 3 / 2, kMaxLockPollWait);
   }
 }
 
@@ -94,8 +91,8 @@ Status MigrationLock::Release() {
                          "SELECT pg_advisory_unlock($1::bigint), pg_backend_pid()",
                          {std::to_string(key_)});
   if (!r.ok()) return r.status();
-  if (Value(r->get(), 0, 0) != "t") {
-    return SessionMovedError(backend_pid_, Value(r->get(), 0, 1), RedactUrl(session_.url()));
+  if (CellText(r->get(), 0, 0) != "t") {
+    return SessionMovedError(backend_pid_, CellText(r->get(), 0, 1), RedactUrl(session_.url()));
   }
   return Status::Ok();
 }
@@ -116,13 +113,13 @@ std::string MigrationLock::DescribeHolder() {
       {std::to_string(bits >> 32), std::to_string(bits & 0xffffffffu)});
   if (!r.ok() || PQntuples(r->get()) == 0) return "another session";
   const PGresult* res = r->get();
-  std::string out = "pid " + Value(res, 0, 0);
+  std::string out = "pid " + CellText(res, 0, 0);
   std::vector<std::string> parts;
-  if (auto v = Value(res, 0, 1); !v.empty()) parts.push_back("user " + v);
-  if (auto v = Value(res, 0, 2); !v.empty()) parts.push_back("application " + v);
-  if (auto v = Value(res, 0, 3); !v.empty()) parts.push_back("client " + v);
-  if (auto v = Value(res, 0, 4); !v.empty()) parts.push_back("connected since " + v);
-  if (auto v = Value(res, 0, 5); !v.empty()) parts.push_back(v);
+  if (auto v = CellText(res, 0, 1); !v.empty()) parts.push_back("user " + v);
+  if (auto v = CellText(res, 0, 2); !v.empty()) parts.push_back("application " + v);
+  if (auto v = CellText(res, 0, 3); !v.empty()) parts.push_back("client " + v);
+  if (auto v = CellText(res, 0, 4); !v.empty()) parts.push_back("connected since " + v);
+  if (auto v = CellText(res, 0, 5); !v.empty()) parts.push_back(v);
   if (parts.empty()) parts.push_back("details not visible to this role");
   return fmt::format("{} ({})", out, fmt::join(parts, ", "));
 }

@@ -1,5 +1,5 @@
 // RAII owners for libpq's C handles, so that every path (including early returns on errors)
-// frees connections, results and cancel objects exactly once.
+// frees connections, results and cancel objects exactly once; and reading a result's cells.
 //
 // Thread-safety: as libpq's. A PGconn must not be used from two threads at once; a PGcancel may
 // be used from any thread (PQcancel is thread-safe) while its connection is busy elsewhere.
@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <string>
 
 namespace strata::pg {
 
@@ -25,6 +26,11 @@ struct CancelDeleter {
 using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 using CancelPtr = std::unique_ptr<PGcancel, CancelDeleter>;
+
+// A result cell's text; "" for NULL.
+inline std::string CellText(const PGresult* r, int row, int col) {
+  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
 
 }  // namespace strata::pg
 

@@ -12,6 +12,7 @@
 #include "core/bookkeeping_sql.h"
 #include "core/sql_quote.h"
 #include "driver/postgres/pg_error.h"
+#include "driver/postgres/pg_handles.h"
 #include "driver/postgres/step_notices.h"
 #include "driver/sql_text.h"
 #include "driver/step_progress.h"
@@ -33,10 +34,6 @@ constexpr const char* kInsertLog = "strata_log_insert";
 // failing branch depends on count(*) so that the planner cannot fold it into an error when a
 // custom plan substitutes the parameter as a constant.
 constexpr const char* kMissingVersionMarker = "strata: the version table does not hold ";
-
-std::string Value(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
 
 bool IsMissingTable(const PgError& error) {
   // undefined_table, or invalid_schema_name when version_schema does not exist yet.
@@ -89,16 +86,16 @@ std::vector<LogEntry> ReadLogRows(const PGresult* r) {
   std::vector<LogEntry> out;
   for (int i = 0; i < PQntuples(r); ++i) {
     LogEntry e;
-    e.id = std::stoll(Value(r, i, 0));
-    e.revision = Value(r, i, 1);
-    e.direction = Value(r, i, 2);
-    e.status = Value(r, i, 3);
-    e.checksum = Value(r, i, 4);
-    e.started_at = Value(r, i, 5);
-    e.duration_ms = std::stoll(Value(r, i, 6));
-    e.applied_by = Value(r, i, 7);
-    e.strata_version = Value(r, i, 8);
-    e.error = Value(r, i, 9);
+    e.id = std::stoll(CellText(r, i, 0));
+    e.revision = CellText(r, i, 1);
+    e.direction = CellText(r, i, 2);
+    e.status = CellText(r, i, 3);
+    e.checksum = CellText(r, i, 4);
+    e.started_at = CellText(r, i, 5);
+    e.duration_ms = std::stoll(CellText(r, i, 6));
+    e.applied_by = CellText(r, i, 7);
+    e.strata_version = CellText(r, i, 8);
+    e.error = CellText(r, i, 9);
     out.push_back(std::move(e));
   }
   return out;
@@ -136,8 +133,8 @@ Status PostgresDriver::LookForTables() {
                               "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
                               {version_table_, log_table_});
   if (!found.ok()) return found.status();
-  version_table_exists_ = Value(found->get(), 0, 0) == "t";
-  log_table_exists_ = Value(found->get(), 0, 1) == "t";
+  version_table_exists_ = CellText(found->get(), 0, 0) == "t";
+  log_table_exists_ = CellText(found->get(), 0, 1) == "t";
   return Status::Ok();
 }
 
@@ -151,9 +148,9 @@ Status PostgresDriver::CreateMissingTables() {
                                 "$3 = '' OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3)",
                                 {version_table_, log_table_, schema});
     if (!found.ok()) return found.status();
-    bool has_version = Value(found->get(), 0, 0) == "t";
-    bool has_log = Value(found->get(), 0, 1) == "t";
-    bool has_schema = Value(found->get(), 0, 2) == "t";
+    bool has_version = CellText(found->get(), 0, 0) == "t";
+    bool has_log = CellText(found->get(), 0, 1) == "t";
+    bool has_schema = CellText(found->get(), 0, 2) == "t";
     version_table_exists_ = has_version;
     log_table_exists_ = has_log;
     if (has_version && has_log && has_schema) return Status::Ok();
@@ -199,7 +196,7 @@ Result<std::vector<std::string>> PostgresDriver::ReadVersions() {
                        session_->conn(), session_->url());
   }
   std::vector<std::string> out;
-  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(Value(r.get(), i, 0));
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(CellText(r.get(), i, 0));
   return out;
 }
 
@@ -237,7 +234,7 @@ Result<std::optional<int64_t>> PostgresDriver::DatabaseSize() {
   auto r =
       session_->Exec("reading the database size", "SELECT pg_database_size(current_database())");
   if (!r.ok()) return r.status();
-  return std::optional<int64_t>(std::stoll(Value(r->get(), 0, 0)));
+  return std::optional<int64_t>(std::stoll(CellText(r->get(), 0, 0)));
 }
 
 Result<Driver::Rows> PostgresDriver::Query(const std::string& sql) {
@@ -510,7 +507,7 @@ Status PostgresDriver::CheckHeadsInTransaction(const StepRun& run, bool* stale) 
       "SELECT version_num FROM {} ORDER BY version_num COLLATE \"C\" FOR UPDATE", version_table_));
   std::vector<std::string> now;
   if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
-    for (int i = 0; i < PQntuples(r.get()); ++i) now.push_back(Value(r.get(), i, 0));
+    for (int i = 0; i < PQntuples(r.get()); ++i) now.push_back(CellText(r.get(), i, 0));
   } else {
     Status failed =
         QueryFailed("reading the version table", r.get(), session_->conn(), session_->url());
@@ -617,7 +614,7 @@ Status PostgresDriver::SessionCheck() {
   if (!lock_.held()) return Status::Ok();
   auto r = session_->Exec("checking the server session", "SELECT pg_backend_pid()");
   if (!r.ok()) return r.status();
-  std::string pid = Value(r->get(), 0, 0);
+  std::string pid = CellText(r->get(), 0, 0);
   if (pid != std::to_string(lock_.backend_pid())) {
     session_->RollbackIfOpen();
     return SessionMovedError(lock_.backend_pid(), pid, RedactUrl(session_->url()));
@@ -633,7 +630,7 @@ Result<std::vector<std::string>> PostgresDriver::InvalidIndexes() {
       "WHERE NOT i.indisvalid ORDER BY 1");
   if (!r.ok()) return r.status();
   std::vector<std::string> out;
-  for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(Value(r->get(), i, 0));
+  for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(CellText(r->get(), i, 0));
   return out;
 }
 
@@ -683,7 +680,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   // duration (computed by the log row's INSERT from it) read alike whichever kind ran.
   auto clock = session_->Exec("reading the server's clock", "SELECT clock_timestamp()");
   if (!clock.ok()) return clock.status();
-  const std::string started_at = Value(clock->get(), 0, 0);
+  const std::string started_at = CellText(clock->get(), 0, 0);
   const bool set_timeout = options_.statement_lock_timeout.count() > 0;
   if (set_timeout) {
     auto set = session_->Exec(

@@ -5,21 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "driver/postgres/pg_handles.h"
 #include "driver/postgres/postgres_driver.h"
 
 namespace strata::pg {
-namespace {
-
-std::string Text(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<bool> PostgresDriver::IsStandby() {
   auto r = session_->Exec("asking whether the server is a standby", "SELECT pg_is_in_recovery()");
   if (!r.ok()) return r.status();
-  return Text(r->get(), 0, 0) == "t";
+  return CellText(r->get(), 0, 0) == "t";
 }
 
 Result<std::string> PostgresDriver::CurrentWalLsn() {
@@ -27,7 +22,7 @@ Result<std::string> PostgresDriver::CurrentWalLsn() {
   // may not be flushed yet, and a standby must replay up to its end all the same.
   auto r = session_->Exec("reading the WAL position", "SELECT pg_current_wal_insert_lsn()::text");
   if (!r.ok()) return r.status();
-  return Text(r->get(), 0, 0);
+  return CellText(r->get(), 0, 0);
 }
 
 Result<std::vector<StandbyState>> PostgresDriver::Standbys(const std::string& lsn) {
@@ -48,12 +43,12 @@ Result<std::vector<StandbyState>> PostgresDriver::Standbys(const std::string& ls
   const PGresult* res = r->get();
   for (int i = 0; i < PQntuples(res); ++i) {
     StandbyState s;
-    s.name = Text(res, i, 0);
-    s.client_addr = Text(res, i, 1);
-    s.state = Text(res, i, 2);
-    s.replay_lsn = Text(res, i, 3);
-    s.behind_bytes = std::stoll(Text(res, i, 4));
-    if (!PQgetisnull(res, i, 5)) s.replay_lag_seconds = std::stod(Text(res, i, 5));
+    s.name = CellText(res, i, 0);
+    s.client_addr = CellText(res, i, 1);
+    s.state = CellText(res, i, 2);
+    s.replay_lsn = CellText(res, i, 3);
+    s.behind_bytes = std::stoll(CellText(res, i, 4));
+    if (!PQgetisnull(res, i, 5)) s.replay_lag_seconds = std::stod(CellText(res, i, 5));
     out.push_back(std::move(s));
   }
   return out;

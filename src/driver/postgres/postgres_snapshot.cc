@@ -11,6 +11,7 @@
 #include "core/sql_quote.h"
 #include "driver/postgres/catalog_snapshot.h"
 #include "driver/postgres/pg_error.h"
+#include "driver/postgres/pg_handles.h"
 #include "driver/postgres/postgres_driver.h"
 #include "strata/url.h"
 
@@ -22,10 +23,6 @@ constexpr const char* kInsertLogWithHash = "strata_log_insert_with_hash";
 
 // Set before the snapshot statements run, in their transaction (catalog_snapshot.h).
 constexpr const char* kCatalogSearchPath = "SET LOCAL search_path = pg_catalog";
-
-std::string Text(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
 
 // A value of a libpq keyword string: single-quoted, with ' and \ escaped by a backslash.
 std::string ConninfoValue(std::string_view value) {
@@ -104,10 +101,10 @@ Result<SchemaSnapshot> PostgresDriver::Snapshot() {
   std::vector<SchemaObject> objects;
   objects.reserve(static_cast<size_t>(PQntuples(rows)));
   for (int i = 0; i < PQntuples(rows); ++i) {
-    objects.push_back({Text(rows, i, 0), Text(rows, i, 1), Text(rows, i, 2)});
+    objects.push_back({CellText(rows, i, 0), CellText(rows, i, 1), CellText(rows, i, 2)});
   }
   SchemaSnapshot snapshot = MakeSnapshot(dialect(), std::move(objects));
-  if (server_hash) snapshot.hash = Text(pipeline.TakeResult(items[1]).get(), 0, 0);
+  if (server_hash) snapshot.hash = CellText(pipeline.TakeResult(items[1]).get(), 0, 0);
   return snapshot;
 }
 
@@ -115,7 +112,7 @@ Result<std::string> PostgresDriver::SchemaHash() {
   Pipeline pipeline(*session_);
   std::vector<int> items;
   STRATA_RETURN_IF_ERROR(ReadCatalog(pipeline, {&SnapshotHashSql()}, &items));
-  return Text(pipeline.TakeResult(items[0]).get(), 0, 0);
+  return CellText(pipeline.TakeResult(items[0]).get(), 0, 0);
 }
 
 Status PostgresDriver::EnsureTables() {
@@ -140,9 +137,9 @@ Status PostgresDriver::PrepareSchemaHash() {
   if (!found.ok()) return found.status();
   if (PQgetisnull(found->get(), 0, 1)) return Status::Ok();  // no strata_log (yet)
   hash_checked_ = true;
-  resolved_version_table_ = Text(found->get(), 0, 0);
-  resolved_log_table_ = Text(found->get(), 0, 1);
-  const bool has_column = Text(found->get(), 0, 2) == "t";
+  resolved_version_table_ = CellText(found->get(), 0, 0);
+  resolved_log_table_ = CellText(found->get(), 0, 1);
+  const bool has_column = CellText(found->get(), 0, 2) == "t";
   // A strata_log made before the column existed gets it in place, nullable: its rows, and
   // Alembic, are unaffected. A role that may migrate but does not own strata_log cannot add it;
   // that must not stop a deploy, so the steps then go unrecorded and the user is told why.
@@ -156,7 +153,7 @@ Status PostgresDriver::PrepareSchemaHash() {
     return Status::Ok();
   };
   // A step whose bookkeeping cannot read a catalog would fail: better no hash than no deploy.
-  if (std::string catalogs = Text(found->get(), 0, 3); !catalogs.empty()) {
+  if (std::string catalogs = CellText(found->get(), 0, 3); !catalogs.empty()) {
     return go_on_without("this role may not read the catalogs " + catalogs);
   }
   if (!has_column) {
@@ -206,7 +203,7 @@ Result<std::optional<RecordedSchema>> PostgresDriver::LastRecordedSchema() {
                      "pg_catalog.to_regclass($1) AND attname = 'schema_hash' AND NOT attisdropped)",
                      {log_table_});
   if (!found.ok()) return found.status();
-  if (Text(found->get(), 0, 0) != "t") return std::optional<RecordedSchema>();
+  if (CellText(found->get(), 0, 0) != "t") return std::optional<RecordedSchema>();
   // The newest step that left the schema as it should be now: later rows are accepts (which
   // change nothing) and failures (which are drift until resolved).
   auto r = session_->Exec(
@@ -219,9 +216,9 @@ Result<std::optional<RecordedSchema>> PostgresDriver::LastRecordedSchema() {
   if (!r.ok()) return r.status();
   if (PQntuples(r->get()) == 0) return std::optional<RecordedSchema>();
   const PGresult* row = r->get();
-  return std::optional<RecordedSchema>(RecordedSchema{std::stoll(Text(row, 0, 0)), Text(row, 0, 1),
-                                                      Text(row, 0, 2), Text(row, 0, 3),
-                                                      Text(row, 0, 4)});
+  return std::optional<RecordedSchema>(RecordedSchema{std::stoll(CellText(row, 0, 0)),
+                                                      CellText(row, 0, 1), CellText(row, 0, 2),
+                                                      CellText(row, 0, 3), CellText(row, 0, 4)});
 }
 
 Result<std::string> PostgresDriver::CreateScratchDatabase(const std::string& name) {

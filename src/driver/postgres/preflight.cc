@@ -7,39 +7,29 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 
 #include "core/sql_quote.h"
+#include "driver/postgres/pg_handles.h"
 #include "driver/postgres/statement_split.h"
 #include "driver/sql_text.h"
 
 namespace strata::pg {
 namespace {
 
-using Json = nlohmann::json;
-
-std::string Value(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
-
-// A member of a parse-tree object, by reference, or `fallback`. Never json::value(), which
-// returns a copy: copying a deep tree (`1+1+…` nests once per term) recurses once per level.
-const Json kNoArray = Json::array();
-const Json kNoObject = Json::object();
-const Json kNoValue;
-const Json& Member(const Json& j, const char* key, const Json& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  return it == j.end() ? fallback : *it;
-}
+using pgtree::Arr;
+using pgtree::Bool;
+using pgtree::Get;
+using pgtree::Int;
+using pgtree::Node;
+using pgtree::Str;
 
 // The quoted name of a RangeVar-shaped object ({"schemaname": ..., "relname": ...}).
-std::string RangeVarName(const Json& node) {
-  std::string name = QuoteIdentifier(node.value("relname", ""));
-  if (auto s = node.find("schemaname"); s != node.end() && s->is_string()) {
-    name = QuoteIdentifier(s->get<std::string>()) + "." + name;
+std::string RangeVarName(const Node& node) {
+  std::string name = QuoteIdentifier(Str(node, "relname"));
+  if (const Node* s = Get(node, "schemaname"); s != nullptr && s->is_string()) {
+    name = QuoteIdentifier(std::string(s->str())) + "." + name;
   }
   return name;
 }
@@ -47,42 +37,39 @@ std::string RangeVarName(const Json& node) {
 // Every relation named in the tree: RangeVars appear both as {"RangeVar": {...}} and, in typed
 // fields such as "relation" or "pktable", as the bare object; both carry "relname".
 // Iterative: an expression such as `1+1+…+1` nests once per term.
-void CollectRangeVars(const Json& root, std::vector<std::string>& out) {
-  std::vector<const Json*> todo{&root};
+void CollectRangeVars(const Node& root, std::vector<std::string>& out) {
+  std::vector<const Node*> todo{&root};
   while (!todo.empty()) {
-    const Json& node = *todo.back();
+    const Node& node = *todo.back();
     todo.pop_back();
-    if (node.is_object()) {
-      if (auto rel = node.find("relname"); rel != node.end() && rel->is_string()) {
-        out.push_back(RangeVarName(node));
-      }
+    if (const Node* rel = Get(node, "relname"); rel != nullptr && rel->is_string()) {
+      out.push_back(RangeVarName(node));
     }
-    if (node.is_structured()) {
-      // Reversed: children are visited in the order a recursive walk visits them.
-      for (auto it = node.rbegin(); it != node.rend(); ++it) {
-        if (it->is_structured()) todo.push_back(&*it);
-      }
+    // Reversed: children are visited in the order a recursive walk visits them.
+    for (size_t i = node.size(); i-- > 0;) {
+      if (node[i].is_structured()) todo.push_back(&node[i]);
     }
   }
 }
 
 // DROP's objects: lists of String nodes ("schema", "name").
-void CollectDropObjects(const Json& drop, std::vector<std::string>& out) {
-  for (const Json& object : Member(drop, "objects", kNoArray)) {
-    const Json& items = Member(Member(object, "List", kNoObject), "items", kNoArray);
+void CollectDropObjects(const Node& drop, std::vector<std::string>& out) {
+  for (const Node& object : Arr(drop, "objects")) {
+    const Node* list = Get(object, "List");
+    if (list == nullptr) continue;
     std::vector<std::string> parts;
-    for (const Json& item : items) {
-      if (item.contains("String"))
-        parts.push_back(QuoteIdentifier(item["String"].value("sval", "")));
+    for (const Node& item : Arr(*list, "items")) {
+      if (const Node* str = Get(item, "String"))
+        parts.push_back(QuoteIdentifier(Str(*str, "sval")));
     }
     if (!parts.empty()) out.push_back(fmt::format("{}", fmt::join(parts, ".")));
   }
 }
 
-bool HasDefElem(const Json& list, std::string_view name) {
-  if (!list.is_array()) return false;
-  for (const Json& e : list) {
-    if (e.contains("DefElem") && e["DefElem"].value("defname", "") == name) return true;
+bool HasDefElem(const Node& list, std::string_view name) {
+  for (const Node& e : list) {
+    const Node* d = Get(e, "DefElem");
+    if (d != nullptr && Str(*d, "defname") == name) return true;
   }
   return false;
 }
@@ -125,20 +112,22 @@ std::vector<std::string> ConflictingModes(int mode) {
 }
 
 // ALTER TABLE takes ACCESS EXCLUSIVE unless every subcommand needs less.
-int AlterTableMode(const Json& n) {
+int AlterTableMode(const Node& n) {
   static const std::set<std::string> kShareUpdateExclusiveCmds = {
       "AT_ValidateConstraint", "AT_SetStatistics",   "AT_ClusterOn",
       "AT_DropCluster",        "AT_AttachPartition", "AT_DetachPartitionFinalize"};
   int mode = 0;
-  for (const Json& c : Member(n, "cmds", kNoArray)) {
-    const Json& cmd = Member(c, "AlterTableCmd", kNoObject);
-    std::string subtype = cmd.value("subtype", "");
+  for (const Node& c : Arr(n, "cmds")) {
+    const Node* cmd = Get(c, "AlterTableCmd");
+    if (cmd == nullptr) continue;
+    std::string subtype = Str(*cmd, "subtype");
+    const Node* def = Get(*cmd, "def");
+    const Node* con = def != nullptr ? Get(*def, "Constraint") : nullptr;
     int m = kAccessExclusive;
     if (kShareUpdateExclusiveCmds.count(subtype) != 0) {
       m = kShareUpdateExclusive;
-    } else if (subtype == "AT_AddConstraint" && cmd.contains("def") &&
-               Member(cmd["def"], "Constraint", kNoObject).value("contype", "") ==
-                   "CONSTR_FOREIGN") {
+    } else if (subtype == "AT_AddConstraint" && con != nullptr &&
+               Str(*con, "contype") == "CONSTR_FOREIGN") {
       m = kShareRowExclusive;
     }
     mode = std::max(mode, m);
@@ -153,7 +142,7 @@ struct Rule {
   int others = 0;              // on every other relation named (FK targets, ...)
 };
 
-Rule RuleFor(const std::string& type, const Json& n) {
+Rule RuleFor(const std::string& type, const Node& n) {
   if (type == "AlterTableStmt") {
     return {"ALTER TABLE", AlterTableMode(n), 0, kShareRowExclusive};
   }
@@ -166,31 +155,32 @@ Rule RuleFor(const std::string& type, const Json& n) {
     return {"CREATE TRIGGER", kShareRowExclusive, 0, kShareRowExclusive};
   }
   if (type == "LockStmt") {
-    return {"LOCK", 0, 0, n.value("mode", static_cast<int>(kAccessExclusive))};
+    return {"LOCK", 0, 0, static_cast<int>(Int(n, "mode", kAccessExclusive))};
   }
   if (type == "CreateStmt") {
     // Its own relation does not exist yet; a partition locks its parent, INHERITS less so, and
     // a foreign key locks the referenced table.
-    return {"CREATE TABLE", 0, n.contains("partbound") ? kAccessExclusive : kShareUpdateExclusive,
+    return {"CREATE TABLE", 0,
+            Get(n, "partbound") != nullptr ? kAccessExclusive : kShareUpdateExclusive,
             kShareRowExclusive};
   }
-  if (type == "IndexStmt" && !n.value("concurrent", false)) {
+  if (type == "IndexStmt" && !Bool(n, "concurrent")) {
     return {"CREATE INDEX", kShare, 0, kShare};
   }
-  if (type == "ReindexStmt" && !HasDefElem(Member(n, "params", kNoValue), "concurrently")) {
+  if (type == "ReindexStmt" && !HasDefElem(Arr(n, "params"), "concurrently")) {
     return {"REINDEX", kShare, 0, 0};
   }
-  if (type == "VacuumStmt" && HasDefElem(Member(n, "options", kNoValue), "full")) {
+  if (type == "VacuumStmt" && HasDefElem(Arr(n, "options"), "full")) {
     return {"VACUUM FULL", 0, 0, kAccessExclusive};
   }
-  if (type == "RefreshMatViewStmt" && !n.value("concurrent", false)) {
+  if (type == "RefreshMatViewStmt" && !Bool(n, "concurrent")) {
     return {"REFRESH MATERIALIZED VIEW", kAccessExclusive, 0, 0};
   }
   return {};
 }
 
 // The strong locks one statement node takes ("" kind for none).
-LockingStatement Classify(const std::string& type, const Json& n) {
+LockingStatement Classify(const std::string& type, const Node& n) {
   LockingStatement out;
   std::map<std::string, int> modes;  // relation -> strongest mode
   auto add = [&modes](const std::string& name, int mode) {
@@ -200,7 +190,7 @@ LockingStatement Classify(const std::string& type, const Json& n) {
     static const std::set<std::string> kRelationKinds = {"OBJECT_TABLE",    "OBJECT_INDEX",
                                                          "OBJECT_VIEW",     "OBJECT_MATVIEW",
                                                          "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE"};
-    if (n.value("concurrent", false) || kRelationKinds.count(n.value("removeType", "")) == 0) {
+    if (Bool(n, "concurrent") || kRelationKinds.count(Str(n, "removeType")) == 0) {
       return out;
     }
     out.kind = "DROP";
@@ -212,12 +202,11 @@ LockingStatement Classify(const std::string& type, const Json& n) {
     if (rule.kind == nullptr) return out;
     out.kind = rule.kind;
     std::string main;
-    if (auto rel = n.find("relation");
-        rel != n.end() && rel->is_object() && rel->contains("relname")) {
+    if (const Node* rel = Get(n, "relation"); rel != nullptr && Get(*rel, "relname") != nullptr) {
       main = RangeVarName(*rel);
     }
     std::vector<std::string> inherited;
-    CollectRangeVars(Member(n, "inhRelations", kNoArray), inherited);
+    CollectRangeVars(Arr(n, "inhRelations"), inherited);
     std::vector<std::string> all;
     CollectRangeVars(n, all);
     for (const std::string& name : all) {
@@ -234,21 +223,15 @@ LockingStatement Classify(const std::string& type, const Json& n) {
   return out;
 }
 
+// Calls f(type, body) for each statement of `sql`: {"AlterTableStmt": {...}} gives
+// ("AlterTableStmt", {...}).
 template <typename F>
-void ForEachStatement(const Json& tree, F&& f) {
-  if (!tree.is_object()) return;
-  // Found, not copied with value(): a copy of a deep tree recurses once per level.
-  auto stmts = tree.find("stmts");
-  if (stmts == tree.end() || !stmts->is_array()) return;
-  for (const Json& raw : *stmts) {
-    auto found = raw.is_object() ? raw.find("stmt") : raw.end();
-    if (found == raw.end()) continue;
-    const Json& stmt = *found;
-    if (!stmt.is_object() || stmt.empty()) continue;
-    // The object's one member: {"AlterTableStmt": {...}}. (A structured binding to
-    // *items().begin() would refer to a temporary that is gone by the call.)
-    auto member = stmt.begin();
-    f(member.key(), member.value());
+void ForEachStatement(std::string_view sql, F&& f) {
+  const pgtree::ParsedSql parsed = ParseStatementTree(sql);
+  for (const pgtree::ParsedStatement& st : parsed.statements()) {
+    if (st.tree == nullptr) continue;
+    auto [type, body] = pgtree::NodeOf(*st.tree);
+    if (body != nullptr) f(std::string(type), *body);
   }
 }
 
@@ -288,7 +271,7 @@ std::vector<LockingStatement> StrongLockStatements(std::string_view sql) {
   for (size_t i = 0; i < statements->size(); ++i) {
     const SqlStatement statement = (*statements)[i];
     if (kMayLock.count(FirstWord(statement.text)) == 0) continue;
-    ForEachStatement(ParseToJson(statement.text), [&](const std::string& type, const Json& node) {
+    ForEachStatement(statement.text, [&](const std::string& type, const Node& node) {
       LockingStatement s = Classify(type, node);
       if (!s.kind.empty()) out.push_back(std::move(s));
     });
@@ -298,7 +281,7 @@ std::vector<LockingStatement> StrongLockStatements(std::string_view sql) {
 
 std::vector<LockTarget> RelationsNamedBy(std::string_view statement) {
   std::vector<LockTarget> out;
-  ForEachStatement(ParseToJson(statement), [&](const std::string& type, const Json& node) {
+  ForEachStatement(statement, [&](const std::string& type, const Node& node) {
     LockingStatement strong = Classify(type, node);
     if (!strong.kind.empty()) {
       out.insert(out.end(), strong.relations.begin(), strong.relations.end());
@@ -363,19 +346,19 @@ Result<std::vector<Blocker>> FindBlockers(Session& session, const std::vector<Lo
   const PGresult* res = r->get();
   for (int i = 0; i < PQntuples(res); ++i) {
     Blocker b;
-    b.pid = std::atoi(Value(res, i, 0).c_str());
-    b.application_name = Value(res, i, 1);
-    b.user = Value(res, i, 2);
-    b.state = Value(res, i, 3);
-    b.transaction_age_s = std::atof(Value(res, i, 4).c_str());
-    b.state_age_s = std::atof(Value(res, i, 5).c_str());
-    b.locks = Value(res, i, 6);
+    b.pid = std::atoi(CellText(res, i, 0).c_str());
+    b.application_name = CellText(res, i, 1);
+    b.user = CellText(res, i, 2);
+    b.state = CellText(res, i, 3);
+    b.transaction_age_s = std::atof(CellText(res, i, 4).c_str());
+    b.state_age_s = std::atof(CellText(res, i, 5).c_str());
+    b.locks = CellText(res, i, 6);
     for (std::string_view locked = PQgetvalue(res, i, 7); !locked.empty();) {
       size_t end = std::min(locked.find('\n'), locked.size());
       b.relations.emplace_back(locked.substr(0, end));
       locked.remove_prefix(std::min(end + 1, locked.size()));
     }
-    b.query = Value(res, i, 8);
+    b.query = CellText(res, i, 8);
     out.push_back(std::move(b));
   }
   return out;
@@ -416,7 +399,7 @@ Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& opt
                              "SELECT count(*) FROM pg_stat_activity WHERE datname = "
                              "current_database() AND pid <> pg_backend_pid() "
                              "AND backend_type = 'client backend'");
-  if (others.ok() && Value(others->get(), 0, 0) == "0") return Status::Ok();
+  if (others.ok() && CellText(others->get(), 0, 0) == "0") return Status::Ok();
   // Which step and statement each relation is first locked by, for the report.
   std::map<std::string, std::string> first_use;
   std::vector<LockTarget> targets;

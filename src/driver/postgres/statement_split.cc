@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/large_stack.h"
@@ -137,17 +136,12 @@ size_t CharPositionToOffset(std::string_view text, int position) {
   return std::min(offset, text.size());
 }
 
-nlohmann::json ParseToJson(std::string_view text) {
-  nlohmann::json tree;
+pgtree::ParsedSql ParseStatementTree(std::string_view text) {
+  pgtree::ParsedSql tree;
   if (NonBlankChars(text) > kMaxParseChars) return tree;
   auto parse = [&] {
     const std::string sql(text);
-    PgQueryParseResult parsed = pg_query_parse(sql.c_str());
-    if (parsed.error == nullptr && parsed.parse_tree != nullptr) {
-      tree = nlohmann::json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
-      if (tree.is_discarded()) tree = nullptr;
-    }
-    pg_query_free_parse_result(parsed);
+    tree = pgtree::ParseSql(sql.c_str());
   };
   if (text.size() < kSmallSqlBytes) {
     parse();
@@ -159,14 +153,11 @@ nlohmann::json ParseToJson(std::string_view text) {
 
 bool IsClientCopy(std::string_view statement) {
   if (FirstWord(statement) != "COPY") return false;
-  const nlohmann::json tree = ParseToJson(statement);
-  bool client = false;
-  if (tree.is_object() && tree.contains("stmts") && tree["stmts"].size() == 1) {
-    const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
-    // No filename: STDIN or STDOUT (PROGRAM sets one too).
-    client = stmt.contains("CopyStmt") && !stmt["CopyStmt"].contains("filename");
-  }
-  return client;
+  const pgtree::ParsedSql tree = ParseStatementTree(statement);
+  if (tree.statements().size() != 1 || tree.statements()[0].tree == nullptr) return false;
+  // No filename: STDIN or STDOUT (PROGRAM sets one too).
+  const pgtree::Node* copy = tree.statements()[0].tree->Find("CopyStmt");
+  return copy != nullptr && copy->Find("filename") == nullptr;
 }
 
 bool IsConcurrentIndexBuild(std::string_view statement) {

@@ -20,8 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "pgtree/parse.h"
 #include "strata/status.h"
 
 namespace strata::pg {
@@ -95,10 +94,10 @@ bool IsClientCopy(std::string_view statement);
 // parsing, e.g. only ALTER, CREATE, DROP, ... can take a strong table lock.
 std::string FirstWord(std::string_view statement);
 
-// libpg_query's parse tree of `sql` as JSON, or null when it does not parse or is too large to
-// parse safely (more than kMaxParseChars non-blank characters, core/large_stack.h). Big texts
-// are parsed on a large stack: libpg_query's JSON output recurses once per nesting level.
-nlohmann::json ParseToJson(std::string_view sql);
+// libpg_query's parse tree of `sql` (pgtree/parse.h): no statements when it does not parse or is
+// too large to parse safely (more than kMaxParseChars non-blank characters, core/large_stack.h).
+// Big texts are parsed on a large stack: libpg_query recurses once per nesting level.
+pgtree::ParsedSql ParseStatementTree(std::string_view sql);
 
 }  // namespace strata::pg
 
