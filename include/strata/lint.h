@@ -14,6 +14,7 @@
 #ifndef STRATA_LINT_H_
 #define STRATA_LINT_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,10 +36,10 @@ const char* LintSeverityName(LintSeverity severity);
 struct LintRule {
   std::string_view id;  // stable, kebab-case: what `-- strata:allow` and `[lint] allow` name
   LintSeverity severity;
-  std::string_view risk;          // one line: what goes wrong in production
-  std::string_view safe_pattern;  // one line: what to write instead
-  std::string_view rationale;     // why, for docs/lint.md
-  bool postgres_only;             // skipped when linting for SQLite
+  std::string_view risk;                 // one line: what goes wrong in production
+  std::string_view safe_pattern;         // one line: what to write instead
+  std::string_view rationale;            // why, for docs/lint.md
+  bool postgres_only;                    // skipped when linting for SQLite
   std::string_view pg_versions = "all";  // the PostgreSQL versions the risk applies to
   bool sqlite_only = false;              // skipped when linting for PostgreSQL
   bool opt_in = false;                   // off unless `[lint] enable` names it
@@ -109,11 +110,16 @@ struct LintReport {
   int revisions = 0;                       // revisions reported on
   int statements = 0;                      // statements parsed and checked
   int not_checked = 0;  // statements not checked, each with a note: SQLite syntax, too large
-  int silenced = 0;                        // findings silenced by allow comments or config
+  int silenced = 0;     // findings silenced by allow comments or config
 
   int errors() const;
   int warnings() const;
 };
+
+// Reads a revision again, with its SQL, for revisions loaded without it (LoadScriptDirectory with
+// SqlBodies::kDrop): lint then holds a few revisions' SQL at a time, not the whole folder's. An
+// error (the file changed or went away) becomes a note on that revision.
+using RevisionReader = std::function<Result<Revision>(const Revision&)>;
 
 class Linter {
  public:
@@ -127,10 +133,11 @@ class Linter {
   // is outside the PATHS asked for). Never fails: SQL that does not parse is a finding.
   void Add(const Revision& revision, bool report = true);
 
-  // Parses `revisions`' sections ahead on worker threads (one a core), so that Add, called for
-  // the same revisions in the same order, mostly finds them parsed. Optional; the revisions must
-  // outlive the Linter.
-  void Prefetch(const std::vector<const Revision*>& revisions);
+  // Reads (with `reader`) and parses `revisions` ahead on worker threads (one a core), so that
+  // Add, called for the same revisions in the same order, mostly finds them parsed. Optional; the
+  // revisions must outlive the Linter. With a reader, Add lints what it reads, not the revision
+  // it is given.
+  void Prefetch(const std::vector<const Revision*>& revisions, RevisionReader reader = nullptr);
 
   // The findings so far.
   const LintReport& report() const;
@@ -145,7 +152,8 @@ std::vector<const Revision*> UpgradeOrder(const RevisionGraph& graph);
 
 // Lints `revisions` (oldest first); findings only for the ids in `selected` (nullptr = all).
 LintReport LintRevisions(const std::vector<const Revision*>& revisions, const LintConfig& config,
-                         const std::set<std::string>* selected = nullptr);
+                         const std::set<std::string>* selected = nullptr,
+                         RevisionReader reader = nullptr);
 
 // Which rules fit a set of revision files when no database URL says: SQLite when a statement
 // uses syntax that only SQLite has (AUTOINCREMENT, PRAGMA, WITHOUT ROWID, INSERT OR REPLACE
@@ -155,7 +163,8 @@ struct LintDialectGuess {
   LintDialect dialect = LintDialect::kPostgres;
   std::string reason;
 };
-LintDialectGuess GuessLintDialect(const std::vector<const Revision*>& revisions);
+LintDialectGuess GuessLintDialect(const std::vector<const Revision*>& revisions,
+                                  const RevisionReader& reader = nullptr);
 
 }  // namespace strata
 

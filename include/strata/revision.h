@@ -51,6 +51,7 @@ struct Revision {
   SqlSection upgrade;
   std::optional<SqlSection> downgrade;  // absent = cannot be downgraded past
   std::string path;                     // file the revision was read from (may be empty)
+  uint64_t file_size = 0;               // that file's size in bytes (0 when not read from one)
 
   // 1-based lines of the header fields in `path` (0 = absent or not parsed from a file), so that
   // graph errors such as an unknown parent can point at file:line. Not rendered.

@@ -16,12 +16,19 @@
 
 namespace strata {
 
+// Whether the graph's revisions keep their sections' SQL. kDrop keeps everything else (ids,
+// parents, headers, each section's first line, file_size): for a reader that goes through the
+// revisions one at a time and reads each again (lint), so that the folder's SQL is not all in
+// memory at once.
+enum class SqlBodies { kKeep, kDrop };
+
 // Reads every `*.sql` file directly inside `dir` (sorted by file name) and builds the graph.
 // kInvalidScripts when the folder is missing (hint: `strata init`), when any file is malformed,
 // larger than `max_revision_size` bytes (naming the setting that raises it) or not text, or
 // when the graph is invalid; all problems are reported together.
 Result<RevisionGraph> LoadScriptDirectory(const std::filesystem::path& dir,
-                                          uint64_t max_revision_size = kDefaultMaxRevisionSize);
+                                          uint64_t max_revision_size = kDefaultMaxRevisionSize,
+                                          SqlBodies bodies = SqlBodies::kKeep);
 
 // Reads and parses one revision file (`strata lint FILE`), failing as LoadScriptDirectory does
 // for one file.

@@ -123,8 +123,16 @@ int LineOf(const SqlSection& section, size_t offset) {
 
 }  // namespace
 
-LintDialectGuess GuessLintDialect(const std::vector<const Revision*>& revisions) {
-  for (const Revision* rev : revisions) {
+LintDialectGuess GuessLintDialect(const std::vector<const Revision*>& revisions,
+                                  const RevisionReader& reader) {
+  for (const Revision* given : revisions) {
+    // Read one at a time: only this revision's SQL is in memory.
+    std::optional<Result<Revision>> read;
+    if (reader) {
+      read = reader(*given);
+      if (!read->ok()) continue;  // the linter reports it
+    }
+    const Revision* rev = read ? &read->value() : given;
     const SqlSection* sections[] = {&rev->upgrade, rev->downgrade ? &*rev->downgrade : nullptr};
     for (const SqlSection* section : sections) {
       if (section == nullptr) continue;

@@ -14,8 +14,8 @@
 #include "core/large_stack.h"
 #include "lint/history.h"
 #include "lint/parsed_windows.h"
+#include "lint/revision_prefetch.h"
 #include "lint/rule.h"
-#include "lint/section_prefetch.h"
 #include "lint/statement_parse.h"
 #include "strata/lint.h"
 
@@ -90,7 +90,8 @@ struct Linter::Impl : lint::FindingSink {
   std::vector<std::pair<std::string, Deferred>> deferred;  // in the order deferred
   std::vector<size_t> line_starts;
   const Statement* stmt = nullptr;
-  std::unique_ptr<lint::SectionPrefetch> prefetch;  // Linter::Prefetch
+  std::unique_ptr<lint::RevisionPrefetch> prefetch;  // Linter::Prefetch
+  RevisionReader reader;                             // Linter::Prefetch
 
   int LineOf(size_t offset) const {
     auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
@@ -137,7 +138,8 @@ struct Linter::Impl : lint::FindingSink {
   }
 
   // Returns the allow ids written before the first statement.
-  std::vector<std::string> LintSection(const SqlSection& sec, bool is_downgrade) {
+  std::vector<std::string> LintSection(const SqlSection& sec, bool is_downgrade,
+                                       std::optional<std::vector<lint::ParsedWindow>> ahead) {
     section = &sec;
     downgrade = is_downgrade;
     state = lint::SectionState();
@@ -149,7 +151,7 @@ struct Linter::Impl : lint::FindingSink {
     }
     // A window of whole statements at a time (parsed_windows.h), so that parse trees exist for
     // one window at once however large the section; parsed ahead on other threads when a
-    // SectionPrefetch has it.
+    // RevisionPrefetch did it.
     std::vector<std::string> leading;
     bool first = true;
     auto check_window = [&](lint::ParsedWindow& w) {
@@ -162,8 +164,6 @@ struct Linter::Impl : lint::FindingSink {
         Check(st, std::string_view(sec.sql).substr(w.base + loc, len));
       }
     };
-    std::optional<std::vector<lint::ParsedWindow>> ahead;
-    if (prefetch != nullptr) ahead = prefetch->Take(&sec);
     if (ahead) {
       for (lint::ParsedWindow& w : *ahead) check_window(w);
     } else if (sec.sql.size() < kSmallSqlBytes) {
@@ -274,14 +274,28 @@ Linter::~Linter() = default;
 Linter::Linter(Linter&&) noexcept = default;
 Linter& Linter::operator=(Linter&&) noexcept = default;
 
-void Linter::Add(const Revision& revision, bool report) {
+void Linter::Add(const Revision& given, bool report) {
   Impl& m = *impl_;
+  lint::RevisionPrefetch::Ahead ahead;
+  if (m.prefetch != nullptr) ahead = m.prefetch->Take(&given);
+  if (m.reader && !ahead.read) ahead.read = m.reader(given);
+  if (report) ++m.report.revisions;
+  if (ahead.read && !ahead.read->ok()) {
+    // The file changed or went away since the folder was read.
+    if (report) {
+      ++m.report.not_checked;
+      m.report.notes.push_back({given.path, given.id_line > 0 ? given.id_line : 1, given.id,
+                                "not checked: " + ahead.read->status().message()});
+    }
+    return;
+  }
+  const Revision& revision = ahead.read ? ahead.read->value() : given;
   m.rev = &revision;
   m.reporting = report;
-  if (report) ++m.report.revisions;
-  std::vector<std::string> file_allow = m.LintSection(revision.upgrade, false);
+  std::vector<std::string> file_allow =
+      m.LintSection(revision.upgrade, false, std::move(ahead.upgrade));
   if (revision.downgrade) {
-    m.LintSection(*revision.downgrade, true);
+    m.LintSection(*revision.downgrade, true, std::move(ahead.downgrade));
   } else if (report) {
     // File-level allows: in the header's explanation or before the first upgrade statement.
     for (std::string_view text :
@@ -303,17 +317,13 @@ void Linter::Add(const Revision& revision, bool report) {
   m.rev = nullptr;
 }
 
-void Linter::Prefetch(const std::vector<const Revision*>& revisions) {
-  std::vector<const SqlSection*> sections;
-  for (const Revision* r : revisions) {
-    sections.push_back(&r->upgrade);
-    if (r->downgrade) sections.push_back(&*r->downgrade);
-  }
+void Linter::Prefetch(const std::vector<const Revision*>& revisions, RevisionReader reader) {
   // One worker a core: the linter's own thread mostly waits for them.
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-  if (sections.size() < 2) workers = 0;
+  if (revisions.size() < 2) workers = 0;
   impl_->prefetch.reset();
-  impl_->prefetch = std::make_unique<lint::SectionPrefetch>(std::move(sections), workers);
+  impl_->reader = reader;
+  impl_->prefetch = std::make_unique<lint::RevisionPrefetch>(revisions, std::move(reader), workers);
 }
 
 const LintReport& Linter::report() const { return impl_->report; }
@@ -325,9 +335,9 @@ std::vector<const Revision*> UpgradeOrder(const RevisionGraph& graph) {
 }
 
 LintReport LintRevisions(const std::vector<const Revision*>& revisions, const LintConfig& config,
-                         const std::set<std::string>* selected) {
+                         const std::set<std::string>* selected, RevisionReader reader) {
   Linter linter(config);
-  linter.Prefetch(revisions);
+  linter.Prefetch(revisions, std::move(reader));
   for (const Revision* r : revisions) {
     linter.Add(*r, selected == nullptr || selected->count(r->id) > 0);
   }

@@ -23,7 +23,23 @@ struct Unit {
   const RevisionGraph* graph = nullptr;  // null for loose files that do not form a graph
   std::vector<const Revision*> order;
   std::optional<std::set<std::string>> selected;  // nullopt = report every revision
+  bool bodies_dropped = false;  // a folder's graph, loaded without its SQL: read each again
 };
+
+// Reads a revision of a folder loaded without its SQL again, as the linter reaches it (so that
+// the folder's SQL is not all in memory at once); refuses a file that no longer holds it.
+RevisionReader ReadAgain(uint64_t max_revision_size) {
+  return [max_revision_size](const Revision& r) -> Result<Revision> {
+    Result<Revision> again = ReadRevisionFile(r.path, max_revision_size);
+    if (again.ok() && again->id != r.id) {
+      return Status::InvalidScripts(
+                 fmt::format("{} changed while it was linted: its Revision ID is now {}", r.path,
+                             again->id))
+          .WithLocation(r.path);
+    }
+    return again;
+  };
+}
 
 std::string Canonical(const fs::path& p) {
   std::error_code ec;
@@ -155,7 +171,8 @@ Result<LintRun> LintFiles(const LintRequest& o) {
   std::vector<Status> problems;
 
   if (o.paths.empty()) {
-    Result<RevisionGraph> graph = LoadScriptDirectory(settings.dir, settings.max_revision_size);
+    Result<RevisionGraph> graph =
+        LoadScriptDirectory(settings.dir, settings.max_revision_size, SqlBodies::kDrop);
     if (!graph.ok()) return graph.status();
     graphs.push_back(std::make_unique<RevisionGraph>(std::move(graph).value()));
   }
@@ -163,7 +180,8 @@ Result<LintRun> LintFiles(const LintRequest& o) {
   for (const std::string& p : o.paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      Result<RevisionGraph> graph = LoadScriptDirectory(p, settings.max_revision_size);
+      Result<RevisionGraph> graph =
+          LoadScriptDirectory(p, settings.max_revision_size, SqlBodies::kDrop);
       if (!graph.ok()) {
         problems.push_back(graph.status());
         continue;
@@ -177,7 +195,7 @@ Result<LintRun> LintFiles(const LintRequest& o) {
               .WithLocation(p));
     }
   }
-  for (const auto& g : graphs) units.push_back({g.get(), UpgradeOrder(*g), std::nullopt});
+  for (const auto& g : graphs) units.push_back({g.get(), UpgradeOrder(*g), std::nullopt, true});
 
   if (!files.empty()) {
     // Files of the migrations folder are linted with its whole history, reporting only on them.
@@ -187,12 +205,13 @@ Result<LintRun> LintFiles(const LintRequest& o) {
     for (const fs::path& f : files) any_in_dir |= Canonical(f.parent_path()) == dir;
     std::map<std::string, const Revision*> by_path;
     if (any_in_dir) {
-      Result<RevisionGraph> graph = LoadScriptDirectory(settings.dir, settings.max_revision_size);
+      Result<RevisionGraph> graph =
+          LoadScriptDirectory(settings.dir, settings.max_revision_size, SqlBodies::kDrop);
       if (!graph.ok()) return graph.status();
       graphs.push_back(std::make_unique<RevisionGraph>(std::move(graph).value()));
       for (const Revision* r : graphs.back()->NewestFirst()) by_path[Canonical(r->path)] = r;
     }
-    Unit in_dir{any_in_dir ? graphs.back().get() : nullptr, {}, std::set<std::string>()};
+    Unit in_dir{any_in_dir ? graphs.back().get() : nullptr, {}, std::set<std::string>(), true};
     for (const fs::path& f : files) {
       auto it = by_path.find(Canonical(f));
       if (it != by_path.end()) {
@@ -241,7 +260,7 @@ Result<LintRun> LintFiles(const LintRequest& o) {
   } else {
     std::vector<const Revision*> every;
     for (const Unit& u : units) every.insert(every.end(), u.order.begin(), u.order.end());
-    LintDialectGuess guess = GuessLintDialect(every);
+    LintDialectGuess guess = GuessLintDialect(every, ReadAgain(settings.max_revision_size));
     config.dialect = guess.dialect;
     dialect_reason = std::move(guess.reason);
   }
@@ -267,7 +286,9 @@ Result<LintRun> LintFiles(const LintRequest& o) {
       unit_config.pending = *pending;
       from_database |= pending->has_value();
     }
-    LintReport r = LintRevisions(u.order, unit_config, u.selected ? &*u.selected : nullptr);
+    LintReport r =
+        LintRevisions(u.order, unit_config, u.selected ? &*u.selected : nullptr,
+                      u.bodies_dropped ? ReadAgain(settings.max_revision_size) : nullptr);
     all.findings.insert(all.findings.end(), r.findings.begin(), r.findings.end());
     all.notes.insert(all.notes.end(), r.notes.begin(), r.notes.end());
     all.skipped_rules = r.skipped_rules;

@@ -93,10 +93,14 @@ Status ReadFileAt(int dir_fd, const std::string& name, const std::string& shown,
 Result<Revision> ReadRevisionAt(int dir_fd, const std::string& name, const std::string& shown,
                                 uint64_t max, std::string& buffer) {
   STRATA_RETURN_IF_ERROR(ReadFileAt(dir_fd, name, shown, max, buffer));
+  const uint64_t size = buffer.size();
   // A large file's buffer becomes its largest section rather than being copied into it.
   constexpr size_t kHandOverFrom = size_t{1} << 20;
-  return buffer.size() >= kHandOverFrom ? ParseOwnedRevisionFile(std::move(buffer), shown)
-                                        : ParseRevisionFile(buffer, shown);
+  Result<Revision> rev = buffer.size() >= kHandOverFrom
+                             ? ParseOwnedRevisionFile(std::move(buffer), shown)
+                             : ParseRevisionFile(buffer, shown);
+  if (rev.ok()) rev->file_size = size;
+  return rev;
 }
 
 // Names of the revision files in `dir`: `*.sql`, not hidden (editor temp files), regular files.
@@ -149,7 +153,8 @@ Result<Revision> ReadRevisionFile(const fs::path& path, uint64_t max_revision_si
   return ReadRevisionAt(AT_FDCWD, path.string(), path.string(), max_revision_size, buffer);
 }
 
-Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir, uint64_t max_revision_size) {
+Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir, uint64_t max_revision_size,
+                                          SqlBodies bodies) {
   int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
     return Status::InvalidScripts(
@@ -176,6 +181,11 @@ Result<RevisionGraph> LoadScriptDirectory(const fs::path& dir, uint64_t max_revi
       Result<Revision> rev = ReadRevisionAt(dir_fd, (*names)[i], shown, max_revision_size, text);
       if (rev.ok()) {
         revisions[i] = std::move(rev).value();
+        if (bodies == SqlBodies::kDrop) {
+          // Swapped out, not assigned "": assigning keeps the string's buffer.
+          std::string().swap(revisions[i].upgrade.sql);
+          if (revisions[i].downgrade) std::string().swap(revisions[i].downgrade->sql);
+        }
       } else {
         problems[i] = rev.status();
       }

@@ -1,14 +1,15 @@
-// Sections parsed ahead on worker threads (src/lint/section_prefetch.h) must give exactly the
-// report that parsing in order on one thread gives: same findings, lines, notes and counts, over
-// a history that mixes small sections, sections too large to be parsed ahead, several windows,
-// parse errors, deep expressions and allow comments that reach across a window's end.
-// TSan runs this suite (scripts/test.sh).
+// Revisions read and parsed ahead on worker threads (src/lint/revision_prefetch.h) must give
+// exactly the report that parsing in order on one thread gives: same findings, lines, notes and
+// counts, over a history that mixes small sections, sections too large to be parsed ahead, several
+// windows, parse errors, deep expressions and allow comments that reach across a window's end. TSan
+// runs this suite (scripts/test.sh).
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "lint/section_prefetch.h"
+#include "lint/revision_prefetch.h"
 #include "strata/lint.h"
 
 namespace strata {
@@ -56,7 +57,7 @@ std::string Upgrade(int i) {
     case 4:
       // More than a section parsed ahead may hold: the linter parses it itself.
       sql += "INSERT INTO " + t + " (a) VALUES ('" +
-             std::string(lint::SectionPrefetch::kMaxSectionBytes, 'x') + "');\n";
+             std::string(lint::RevisionPrefetch::kMaxBytes, 'x') + "');\n";
       break;
     default:
       break;
@@ -96,6 +97,52 @@ TEST(LintPrefetchTest, ParsingAheadGivesTheReportOfParsingInOrder) {
   EXPECT_GT(ahead.errors(), 100);
   EXPECT_GT(ahead.silenced, 100);
   EXPECT_GT(ahead.statements, 120 * 3);
+}
+
+// Revisions loaded without their SQL (SqlBodies::kDrop) and read again as the linter reaches
+// them give the report of revisions loaded whole; one that cannot be read again is a note.
+TEST(LintPrefetchTest, RevisionsReadAgainGiveTheReportOfWholeOnes) {
+  std::vector<Revision> whole;
+  for (int i = 0; i < 60; ++i) {
+    whole.push_back(Rev(i, Upgrade(i), "DROP TABLE t" + std::to_string(i) + ";"));
+  }
+  std::vector<Revision> bare = whole;
+  for (Revision& r : bare) {
+    r.upgrade.sql.clear();
+    r.downgrade->sql.clear();
+  }
+  std::vector<const Revision*> whole_order, bare_order;
+  for (const Revision& r : whole) whole_order.push_back(&r);
+  for (const Revision& r : bare) bare_order.push_back(&r);
+  int reads = 0;
+  std::mutex mu;
+  RevisionReader reader = [&](const Revision& r) -> Result<Revision> {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++reads;
+    }
+    if (r.id == "r13") return Status::InvalidScripts("r13.sql changed while it was linted");
+    return whole[static_cast<size_t>(std::stoi(r.id.substr(1)))];
+  };
+  LintConfig config;
+  LintReport expected = LintRevisions(whole_order, config);
+  LintReport got = LintRevisions(bare_order, config, nullptr, reader);
+
+  EXPECT_EQ(reads, 60);  // each revision read once
+  ASSERT_EQ(got.notes.size(), expected.notes.size() + 1);
+  bool noted = false;
+  for (const LintNote& n : got.notes)
+    noted |= n.revision == "r13" && n.message.find("changed") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // Everything but r13's findings is the same.
+  std::vector<std::string> want, have;
+  for (const LintFinding& f : expected.findings) {
+    if (f.revision != "r13") want.push_back(f.rule + f.file + std::to_string(f.line));
+  }
+  for (const LintFinding& f : got.findings)
+    have.push_back(f.rule + f.file + std::to_string(f.line));
+  EXPECT_EQ(have, want);
+  EXPECT_GT(want.size(), 60u);
 }
 
 // A Linter destroyed before it asked for every section it had parsed ahead stops its workers.
