@@ -14,14 +14,15 @@ jobs=$(nproc)
 stage() { echo "== $* (at ${SECONDS} s)"; }
 
 stage "build"
+# strata's own sources in unity batches (STRATA_UNITY=OFF scripts/test.sh builds them one file at
+# a time, as a developer's build does by default).
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_BUILD_TESTS=ON \
-  -DSTRATA_WERROR=ON >/dev/null
+  -DSTRATA_WERROR=ON -DSTRATA_UNITY="${STRATA_UNITY:-ON}" >/dev/null
 cmake --build build -j "$jobs"
 
 if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
   # The builds below check that the other build types, the sanitizers and the fuzzers build
-  # cleanly and run; as unity batches (STRATA_UNITY) they take a fraction of the time. The build
-  # above, one file at a time, is the one that catches a file missing its own includes.
+  # cleanly and run; as unity batches (STRATA_UNITY) they take a fraction of the time.
   for type in ${STRATA_BUILD_TYPES-Release MinSizeRel Debug}; do
     stage "$type build, warnings as errors"
     cmake -S . -B "build-$type" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DSTRATA_BUILD_TESTS=OFF \
