@@ -33,7 +33,8 @@ if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
   stage "unit tests under ASan + UBSan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
     -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON -DSTRATA_UNITY=ON >/dev/null
-  cmake --build build-asan -j "$jobs" --target unit_tests
+  # With the CLI too: this is also the Debug build of everything the unit tests do not link.
+  cmake --build build-asan -j "$jobs" --target unit_tests strata
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build-asan/tests/unit_tests --gtest_brief=1
 
   stage "fleet and lint worker threads under ThreadSanitizer"
@@ -52,7 +53,7 @@ if [[ "${STRATA_TEST_QUICK:-0}" != 1 ]]; then
     corpus=$(mktemp -d)
     seeds="tests/fuzz/corpus/${f%_fuzz}"
     [[ -d "$seeds" ]] && cp -r "$seeds"/. "$corpus"/
-    "./build-fuzz/$f" -max_total_time="${STRATA_FUZZ_SECONDS:-15}" -print_final_stats=0 "$corpus" 2>&1 | tail -n 2
+    "./build-fuzz/$f" -max_total_time="${STRATA_FUZZ_SECONDS:-10}" -print_final_stats=0 "$corpus" 2>&1 | tail -n 2
     rm -rf "$corpus"
   done
 fi
