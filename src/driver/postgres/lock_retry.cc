@@ -27,7 +27,8 @@ constexpr auto kSleepSlice = std::chrono::milliseconds(50);
 }  // namespace
 
 Status PostgresDriver::Preflight(const Plan& plan) {
-  return RunPreflight(*session_, plan, options_);
+  splits_.Clear();  // a new plan: nothing kept from an earlier one is wanted
+  return RunPreflight(*session_, plan, options_, splits_);
 }
 
 std::string PostgresDriver::DescribeLockBlockers(std::string_view statement) {

@@ -473,7 +473,7 @@ Result<StepOutcome> PostgresDriver::ApplyStep(const StepRun& run) {
 Result<StepOutcome> PostgresDriver::ApplyTransactional(const StepRun& run) {
   const Step& step = *run.step;
   size_t error_offset = 0;
-  auto split = SplitStatements(step.section().sql, &error_offset);
+  auto split = splits_.Take(step.section().sql, &error_offset);
   // strata begins and commits the step's transaction; a COMMIT in the middle would make the
   // first half permanent and leave the rest unguarded. Refused before anything runs.
   StatementList loose;
@@ -677,7 +677,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   size_t error_offset = 0;
   // Autocommit statements need exact boundaries, so only PostgreSQL's parser may split them;
   // a section it cannot parse is refused before anything runs.
-  auto split = SplitStatements(section.sql, &error_offset);
+  auto split = splits_.Take(section.sql, &error_offset);
   if (!split.ok()) {
     return Status::MigrationFailed(
                fmt::format("{} {}: {}; nothing was run (a Transactional: false revision is split "

@@ -40,6 +40,7 @@
 #include "driver/postgres/pg_error.h"
 #include "driver/postgres/pipeline.h"
 #include "driver/postgres/session.h"
+#include "driver/postgres/split_cache.h"
 #include "driver/postgres/statement_split.h"
 #include "driver/step_failure.h"
 #include "strata/driver.h"
@@ -167,6 +168,7 @@ class PostgresDriver final : public Driver {
 
   std::unique_ptr<Session> session_;
   DriverOptions options_;
+  SplitCache splits_;          // the pre-flight's splits, taken by the steps (split_cache.h)
   std::string version_table_;  // quoted, schema-qualified when version_schema is set
   std::string log_table_;
   MigrationLock lock_;

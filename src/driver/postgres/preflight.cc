@@ -260,13 +260,16 @@ std::string Seconds(double s) { return fmt::format("{:.1f} s", s); }
 }  // namespace
 
 std::vector<LockingStatement> StrongLockStatements(std::string_view sql) {
+  size_t error_offset = 0;
+  return StrongLockStatements(SplitStatements(sql, &error_offset));
+}
+
+std::vector<LockingStatement> StrongLockStatements(const Result<StatementList>& statements) {
   // The first words of the statements RuleFor and Classify know: any other statement (INSERT,
   // UPDATE, SELECT, COMMENT, GRANT, ...) takes no strong lock and is not parsed.
   static const std::set<std::string, std::less<>> kMayLock = {
       "ALTER", "CREATE", "DROP", "TRUNCATE", "CLUSTER", "LOCK", "VACUUM", "REINDEX", "REFRESH"};
   std::vector<LockingStatement> out;
-  size_t error_offset = 0;
-  auto statements = SplitStatements(sql, &error_offset);
   if (!statements.ok()) return out;
   for (size_t i = 0; i < statements->size(); ++i) {
     const SqlStatement statement = (*statements)[i];
@@ -388,7 +391,8 @@ std::string DescribeBlockers(const std::vector<Blocker>& blockers) {
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
-Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& options) {
+Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& options,
+                    SplitCache& splits) {
   auto report = [&](const std::string& line) {
     if (options.on_wait) options.on_wait(line);
   };
@@ -407,7 +411,7 @@ Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& opt
   for (const Step& step : plan.steps) {
     if (step.revision == nullptr) continue;
     const SqlSection& section = step.section();
-    for (const LockingStatement& s : StrongLockStatements(section.sql)) {
+    for (const LockingStatement& s : StrongLockStatements(splits.Keep(section.sql))) {
       any = true;
       for (const LockTarget& t : s.relations) {
         targets.push_back(t);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "driver/postgres/session.h"
+#include "driver/postgres/split_cache.h"
 #include "strata/driver.h"
 #include "strata/plan.h"
 #include "strata/status.h"
@@ -54,6 +55,8 @@ struct LockingStatement {
 // CREATE, DROP, ...) are parsed, one at a time: a data migration of a million INSERTs costs a
 // split, and no parse tree outlives its statement.
 std::vector<LockingStatement> StrongLockStatements(std::string_view sql);
+// The same, from a split already made.
+std::vector<LockingStatement> StrongLockStatements(const Result<StatementList>& statements);
 
 // Every relation one statement names, with the mode where StrongLockStatements knows it and
 // "" otherwise (for naming who blocked a statement that timed out). Empty when it does not
@@ -92,7 +95,9 @@ std::string DescribeBlockers(const std::vector<Blocker>& blockers);
 // options.refuse_if_blocked is false; otherwise kLockTimeout naming the blockers, before
 // anything has run. Lookup failures are reported through on_wait and do not stop the run
 // (the pre-flight is advice; the statement lock timeout is the guard).
-Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& options);
+// The sections it splits are kept in `splits`, for the steps.
+Status RunPreflight(Session& session, const Plan& plan, const DriverOptions& options,
+                    SplitCache& splits);
 
 }  // namespace strata::pg
 
