@@ -35,10 +35,16 @@ LoadedModule LoadPostgresModule() {
     if (handle == nullptr) {
       // A module that exists but cannot load (missing libpq, wrong architecture) is the answer
       // the user needs; trying further candidates would hide it.
-      const char* why = dlerror();
-      return {nullptr, Status::Connection("cannot load the PostgreSQL driver module " + path +
-                                          ": " + (why ? why : "unknown error"))
-                           .WithHint("install libpq (Debian: libpq5)")};
+      const char* error = dlerror();
+      const std::string why = error != nullptr ? error : "unknown error";
+      // A missing library is the user's to install; an undefined symbol means the module does
+      // not belong with this binary (a partial build or install).
+      const bool missing_libpq = why.find("libpq") != std::string::npos;
+      return {nullptr,
+              Status::Connection("cannot load the PostgreSQL driver module " + path + ": " + why)
+                  .WithHint(missing_libpq ? "install libpq (Debian: libpq5)"
+                                          : "install the strata_postgres.so that came "
+                                            "with this strata, or rebuild both")};
     }
     auto abi = reinterpret_cast<plugin::AbiVersionFn>(dlsym(handle, plugin::kAbiVersionSymbol));
     auto open =
