@@ -74,6 +74,27 @@ struct DriverOptions {
   std::function<void(const StepProgress&)> on_progress;
 };
 
+// A PostgreSQL setting strata gives each revision's statements, in milliseconds.
+struct RevisionSetting {
+  const char* name;  // "lock_timeout", "statement_timeout"
+  long long ms;
+};
+
+// The settings asked for (statement_lock_timeout as lock_timeout, then statement_timeout; 0 =
+// unset), those that are set: the driver SETs them (LOCAL in a transaction) and the --sql script
+// prints them, alike.
+inline std::vector<RevisionSetting> RevisionSettings(
+    std::chrono::milliseconds statement_lock_timeout, std::chrono::milliseconds statement_timeout) {
+  std::vector<RevisionSetting> out;
+  if (statement_lock_timeout.count() > 0) {
+    out.push_back({"lock_timeout", static_cast<long long>(statement_lock_timeout.count())});
+  }
+  if (statement_timeout.count() > 0) {
+    out.push_back({"statement_timeout", static_cast<long long>(statement_timeout.count())});
+  }
+  return out;
+}
+
 // One row of strata_log.
 struct LogEntry {
   int64_t id = 0;
@@ -247,7 +268,6 @@ class Driver {
     return std::vector<StandbyState>();
   }
 
-
   // Runs one statement outside any migration step and returns its rows, every column as text
   // (nullopt for NULL); for the operations that read what the methods above do not (backup
   // manifests, row counts, serve's probes). Runs in autocommit unless the caller sent BEGIN.
@@ -255,8 +275,7 @@ class Driver {
   using Rows = std::vector<std::vector<std::optional<std::string>>>;
   virtual Result<Rows> Query(const std::string& sql) {
     (void)sql;
-    return Status::Usage(std::string("queries are not supported by the ") + dialect() +
-                         " driver");
+    return Status::Usage(std::string("queries are not supported by the ") + dialect() + " driver");
   }
 };
 

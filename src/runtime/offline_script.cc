@@ -8,6 +8,7 @@
 
 #include "core/bookkeeping_sql.h"
 #include "core/sql_quote.h"
+#include "strata/driver.h"
 #include "strata/migrator.h"
 #include "strata/offline.h"
 
@@ -146,20 +147,18 @@ class ScriptWriter {
       Line(section.first_line > 0 ? fmt::format("-- {}:{}", rev.path, section.first_line)
                                   : fmt::format("-- {}", rev.path));
     }
-    bool timeout = pg_ && o_.statement_lock_timeout.count() > 0;
-    bool statement_timeout = pg_ && o_.statement_timeout.count() > 0;
+    const std::vector<RevisionSetting> settings =
+        pg_ ? RevisionSettings(o_.statement_lock_timeout, o_.statement_timeout)
+            : std::vector<RevisionSetting>();
     if (rev.transactional) {
       Line("");
       Begin();
-      if (timeout)
-        Line(fmt::format("SET LOCAL lock_timeout = {};", o_.statement_lock_timeout.count()));
-      if (statement_timeout)
-        Line(fmt::format("SET LOCAL statement_timeout = {};", o_.statement_timeout.count()));
+      for (const RevisionSetting& s : settings) {
+        Line(fmt::format("SET LOCAL {} = {};", s.name, s.ms));
+      }
     } else {
       Line("-- Transactional: false; its statements run one by one outside a transaction");
-      if (timeout) Line(fmt::format("SET lock_timeout = {};", o_.statement_lock_timeout.count()));
-      if (statement_timeout)
-        Line(fmt::format("SET statement_timeout = {};", o_.statement_timeout.count()));
+      for (const RevisionSetting& s : settings) Line(fmt::format("SET {} = {};", s.name, s.ms));
     }
     if (SkipBlank(section.sql)) {
       Line("");
@@ -168,8 +167,7 @@ class ScriptWriter {
       if (NeedsTerminator(section.sql)) Line(";");
     }
     if (!rev.transactional) {
-      if (timeout) Line("RESET lock_timeout;");
-      if (statement_timeout) Line("RESET statement_timeout;");
+      for (const RevisionSetting& s : settings) Line(fmt::format("RESET {};", s.name));
       Line("");
       Begin();
     }

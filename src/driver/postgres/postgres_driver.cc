@@ -549,15 +549,9 @@ Result<StepOutcome> PostgresDriver::RunTransactionOnce(const StepRun& run,
         pipeline.Query("BEGIN", {}, kControl);
       }
       AddSessionCheck(pipeline);
-      if (options_.statement_lock_timeout.count() > 0) {
-        pipeline.Query(
-            fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()), {},
-            kControl);
-      }
-      if (options_.statement_timeout.count() > 0) {
-        pipeline.Query(
-            fmt::format("SET LOCAL statement_timeout = {}", options_.statement_timeout.count()), {},
-            kControl);
+      for (const RevisionSetting& s :
+           RevisionSettings(options_.statement_lock_timeout, options_.statement_timeout)) {
+        pipeline.Query(fmt::format("SET LOCAL {} = {}", s.name, s.ms), {}, kControl);
       }
       first_prepare = AddPrepares(pipeline);
     } else if (interrupted_.load()) {
@@ -595,19 +589,10 @@ Result<StepOutcome> PostgresDriver::RunUnsplitSection(const StepRun& run) {
     }
   }
   STRATA_RETURN_IF_ERROR(SessionCheck());
-  if (options_.statement_lock_timeout.count() > 0) {
-    auto set = session_->Exec(
-        "setting lock_timeout",
-        fmt::format("SET LOCAL lock_timeout = {}", options_.statement_lock_timeout.count()));
-    if (!set.ok()) {
-      session_->RollbackIfOpen();
-      return set.status();
-    }
-  }
-  if (options_.statement_timeout.count() > 0) {
-    auto set = session_->Exec(
-        "setting statement_timeout",
-        fmt::format("SET LOCAL statement_timeout = {}", options_.statement_timeout.count()));
+  for (const RevisionSetting& s :
+       RevisionSettings(options_.statement_lock_timeout, options_.statement_timeout)) {
+    auto set = session_->Exec(fmt::format("setting {}", s.name),
+                              fmt::format("SET LOCAL {} = {}", s.name, s.ms));
     if (!set.ok()) {
       session_->RollbackIfOpen();
       return set.status();
@@ -702,22 +687,20 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
   auto clock = session_->Exec("reading the server's clock", "SELECT clock_timestamp()");
   if (!clock.ok()) return clock.status();
   const std::string started_at = CellText(clock->get(), 0, 0);
-  const bool set_timeout = options_.statement_lock_timeout.count() > 0;
-  if (set_timeout) {
-    auto set = session_->Exec(
-        "setting lock_timeout",
-        fmt::format("SET lock_timeout = {}", options_.statement_lock_timeout.count()));
-    if (!set.ok()) return set.status();
-  }
-  const bool set_statement_timeout = options_.statement_timeout.count() > 0;
-  if (set_statement_timeout) {
-    auto set = session_->Exec(
-        "setting statement_timeout",
-        fmt::format("SET statement_timeout = {}", options_.statement_timeout.count()));
+  // Set for the session around the statements, and reset after them whatever happens.
+  std::vector<RevisionSetting> settings;
+  auto reset_settings = [&] {
+    for (const RevisionSetting& s : settings) session_->ExecRaw(fmt::format("RESET {}", s.name));
+  };
+  for (const RevisionSetting& s :
+       RevisionSettings(options_.statement_lock_timeout, options_.statement_timeout)) {
+    auto set =
+        session_->Exec(fmt::format("setting {}", s.name), fmt::format("SET {} = {}", s.name, s.ms));
     if (!set.ok()) {
-      if (set_timeout) session_->ExecRaw("RESET lock_timeout");
+      reset_settings();
       return set.status();
     }
+    settings.push_back(s);
   }
   const int count = static_cast<int>(statements.size());
   StepNotices notices(*session_, options_, step);
@@ -746,8 +729,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
       // The statement is over; what follows records the failure and must not be cancelled by a
       // Ctrl-C that was meant for the statement (the step stays interrupted: no other runs).
       session_->StopCancelling();
-      if (set_timeout) session_->ExecRaw("RESET lock_timeout");
-      if (set_statement_timeout) session_->ExecRaw("RESET statement_timeout");
+      reset_settings();
       std::vector<std::string> left;
       if (auto after = InvalidIndexes(); after.ok()) {
         for (const std::string& index : *after) {
@@ -779,8 +761,7 @@ Result<StepOutcome> PostgresDriver::ApplyNonTransactional(const StepRun& run) {
     }
     progress.Report(i + 1, statement.offset + statement.text.size());
   }
-  if (set_timeout) session_->ExecRaw("RESET lock_timeout");
-  if (set_statement_timeout) session_->ExecRaw("RESET statement_timeout");
+  reset_settings();
   Pipeline pipeline(*session_);
   pipeline.Query("BEGIN", {}, kControl);
   AddSessionCheck(pipeline);
