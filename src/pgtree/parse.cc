@@ -145,12 +145,11 @@ ParsedSql ParseSql(const char* sql) {
     out.error_ = "the parser's output could not be read";
     return out;
   }
-  for (const Node& s : root->Find("stmts") != nullptr ? *root->Find("stmts") : Node()) {
+  for (const Node& s : Arr(*root, "stmts")) {
     ParsedStatement st;
     st.tree = s.Find("stmt");
-    if (const Node* loc = s.Find("stmt_location"))
-      st.location = static_cast<size_t>(loc->integer());
-    if (const Node* len = s.Find("stmt_len")) st.length = static_cast<size_t>(len->integer());
+    st.location = static_cast<size_t>(Int(s, "stmt_location"));
+    st.length = static_cast<size_t>(Int(s, "stmt_len"));
     out.statements_.push_back(st);
   }
   return out;
